@@ -1,0 +1,58 @@
+package org.xcam.api;
+
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * Wraps a model and counts its passes ({@link Passes}); used by the runtime to record what each explanation cost,
+ * and by benchmarks and tests to check a method's declared cost. Closing it does not close the wrapped model.
+ *
+ * <pre>{@code
+ * CountingModel counted = new CountingModel(model);
+ * explainer.explain(counted, request);
+ * Passes p = counted.passes();     // e.g. 0 forward, 1 head, 1 tail, 1 vjp
+ * }</pre>
+ */
+public final class CountingModel implements Model {
+  private final Model inner;
+  private final AtomicLong forwards = new AtomicLong();
+  private final AtomicLong heads = new AtomicLong();
+  private final AtomicLong tails = new AtomicLong();
+  private final AtomicLong vjps = new AtomicLong();
+
+  public CountingModel(Model inner) { this.inner = inner; }
+
+  public Model inner() { return inner; }
+
+  public Passes passes() { return new Passes(forwards.get(), heads.get(), tails.get(), vjps.get()); }
+
+  @Override public ModelInfo info() { return inner.info(); }
+  @Override public Set<Capability> capabilities() { return inner.capabilities(); }
+
+  @Override public Tensor forward(Tensor batch) {
+    forwards.incrementAndGet();
+    return inner.forward(batch);
+  }
+
+  @Override public LayerHook layer(String layer) {
+    LayerHook h = inner.layer(layer);
+    return new LayerHook() {
+      @Override public String name() { return h.name(); }
+      @Override public Tensor activation(Tensor input) { heads.incrementAndGet(); return h.activation(input); }
+      @Override public Tensor tail(Tensor activation) { tails.incrementAndGet(); return h.tail(activation); }
+      @Override public Tensor vjp(Tensor activation, Tensor gradOutput) {
+        vjps.incrementAndGet();
+        return h.vjp(activation, gradOutput);
+      }
+      @Override public TailGradient tailWithGradient(Tensor activation, Function<Tensor, Tensor> seed) {
+        // Counted as one tail and one vjp whatever the engine does inside (a fused pass is the point).
+        tails.incrementAndGet();
+        vjps.incrementAndGet();
+        return h.tailWithGradient(activation, seed);
+      }
+    };
+  }
+
+  @Override public void close() { }
+}

@@ -1,0 +1,48 @@
+package org.xcam.api;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * A loaded image classifier (or regressor) on some engine. Gives its {@link ModelInfo}, batched forward passes, and
+ * cuts at named layers ({@link LayerHook}). Obtained from an {@link org.xcam.api.spi.EngineProvider}, usually through
+ * the runtime facade.
+ *
+ * <pre>{@code
+ * try (Model m = xcam.load(Path.of("models/phantom-cxr"))) {
+ *   Tensor logits = m.forward(batch);                // [N, K]
+ *   LayerHook hook = m.layer(m.info().defaultLayer());
+ * }
+ * }</pre>
+ *
+ * <p><b>Threads:</b> a model is safe to use from several threads at once; native memory is released per call.
+ * Close it when done; calls after {@link #close()} fail with {@link XcamException}.
+ */
+public interface Model extends AutoCloseable {
+  ModelInfo info();
+
+  /** What this model can do on its engine (all models have {@link Capability#FORWARD}). */
+  Set<Capability> capabilities();
+
+  /** Forward pass of the whole model on {@code [N, C, H, W]}; returns {@code [N, K]}. */
+  Tensor forward(Tensor batch);
+
+  /**
+   * The model cut at {@code layer} ({@code input} included). Unknown names raise {@link UnknownNameException} listing
+   * the model's layers; a model without {@link Capability#LAYER_CUT} raises {@link UnsupportedCapabilityException}.
+   */
+  LayerHook layer(String layer);
+
+  @Override void close();
+
+  /** Fails with {@link UnsupportedCapabilityException} naming what is missing, for {@code who} (a method name). */
+  default void require(Set<Capability> needed, String who) {
+    EnumSet<Capability> missing = needed.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(needed);
+    missing.removeAll(capabilities());
+    if (!missing.isEmpty()) {
+      throw new UnsupportedCapabilityException("'" + who + "' needs " + missing + " but model '" + info().name()
+          + "' on engine '" + info().engine() + "' offers only " + capabilities()
+          + "; use an engine that has them (e.g. --engine djl) or a method that needs less", missing);
+    }
+  }
+}

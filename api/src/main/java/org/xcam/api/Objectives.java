@@ -1,0 +1,167 @@
+package org.xcam.api;
+
+import java.util.List;
+
+/**
+ * The built-in objectives.
+ *
+ * <ul>
+ *   <li>{@link #logit}: the raw output (logit) of class k, as pytorch-grad-cam's {@code ClassifierOutputTarget}.
+ *       Used for class-discriminative methods on multiclass and multilabel models (sigmoid and softmax are monotone
+ *       in it).</li>
+ *   <li>{@link #logSumExp}: {@code log sum_k exp(y_k)}, the category-independent scalar for multiclass models.</li>
+ *   <li>{@link #sumSigmoid}: {@code sum_k sigmoid(y_k)}, the category-independent scalar for multilabel models.</li>
+ *   <li>{@link #maxLogit}: {@code max_k y_k} (gradient one-hot at the arg-max).</li>
+ *   <li>{@link #output}: the raw output i of a regression model.</li>
+ * </ul>
+ */
+public final class Objectives {
+  private Objectives() { }
+
+  public static Objective logit(int k, String label) {
+    return new Objective() {
+      @Override public String describe() { return "logit of class " + k + " (" + label + ")"; }
+      @Override public int classIndex() { return k; }
+      @Override public double value(float[] y) { check(y, k); return y[k]; }
+      @Override public float[] gradient(float[] y) {
+        check(y, k);
+        float[] g = new float[y.length];
+        g[k] = 1f;
+        return g;
+      }
+    };
+  }
+
+  public static Objective output(int i, String label) {
+    Objective base = logit(i, label);
+    return new Objective() {
+      @Override public String describe() { return "regression output " + i + " (" + label + ")"; }
+      @Override public int classIndex() { return i; }
+      @Override public double value(float[] y) { return base.value(y); }
+      @Override public float[] gradient(float[] y) { return base.gradient(y); }
+    };
+  }
+
+  public static Objective logSumExp() {
+    return new Objective() {
+      @Override public String describe() { return "log-sum-exp of the logits (category-independent)"; }
+      @Override public int classIndex() { return -1; }
+      @Override public double value(float[] y) {
+        double m = max(y), s = 0;
+        for (float v : y) s += Math.exp(v - m);
+        return m + Math.log(s);
+      }
+      @Override public float[] gradient(float[] y) {
+        double m = max(y), s = 0;
+        for (float v : y) s += Math.exp(v - m);
+        float[] g = new float[y.length];
+        for (int i = 0; i < y.length; i++) g[i] = (float) (Math.exp(y[i] - m) / s);
+        return g;
+      }
+    };
+  }
+
+  public static Objective sumSigmoid() {
+    return new Objective() {
+      @Override public String describe() { return "sum of sigmoids of the logits (category-independent)"; }
+      @Override public int classIndex() { return -1; }
+      @Override public double value(float[] y) {
+        double s = 0;
+        for (float v : y) s += sigmoid(v);
+        return s;
+      }
+      @Override public float[] gradient(float[] y) {
+        float[] g = new float[y.length];
+        for (int i = 0; i < y.length; i++) {
+          double p = sigmoid(y[i]);
+          g[i] = (float) (p * (1 - p));
+        }
+        return g;
+      }
+    };
+  }
+
+  public static Objective maxLogit() {
+    return new Objective() {
+      @Override public String describe() { return "largest logit (category-independent)"; }
+      @Override public int classIndex() { return -1; }
+      @Override public double value(float[] y) { return max(y); }
+      @Override public float[] gradient(float[] y) {
+        float[] g = new float[y.length];
+        g[argmax(y)] = 1f;
+        return g;
+      }
+    };
+  }
+
+  /** The documented category-independent objective for a task: log-sum-exp (multiclass), sum of sigmoids (multilabel), sum of outputs (regression). */
+  public static Objective categoryIndependent(Task task) {
+    return switch (task) {
+      case MULTILABEL -> sumSigmoid();
+      case REGRESSION -> sumOfOutputs();
+      default -> logSumExp();
+    };
+  }
+
+  public static Objective sumOfOutputs() {
+    return new Objective() {
+      @Override public String describe() { return "sum of the outputs (category-independent)"; }
+      @Override public int classIndex() { return -1; }
+      @Override public double value(float[] y) {
+        double s = 0;
+        for (float v : y) s += v;
+        return s;
+      }
+      @Override public float[] gradient(float[] y) {
+        float[] g = new float[y.length];
+        java.util.Arrays.fill(g, 1f);
+        return g;
+      }
+    };
+  }
+
+  /** Gradients for a batch where row i uses {@code objectives.get(i)}. */
+  public static Tensor gradients(List<Objective> objectives, Tensor output) {
+    int n = output.dim(0), k = output.dim(1);
+    if (objectives.size() != n) throw new IllegalArgumentException(objectives.size() + " objectives for a batch of " + n);
+    float[] g = new float[n * k];
+    float[] row = new float[k];
+    for (int i = 0; i < n; i++) {
+      output.copyTo(i * k, row, 0, k);
+      System.arraycopy(objectives.get(i).gradient(row), 0, g, i * k, k);
+    }
+    return Tensor.wrap(g, n, k);
+  }
+
+  /** Values for a batch where row i uses {@code objectives.get(i)}. */
+  public static double[] values(List<Objective> objectives, Tensor output) {
+    int n = output.dim(0), k = output.dim(1);
+    double[] v = new double[n];
+    float[] row = new float[k];
+    for (int i = 0; i < n; i++) {
+      output.copyTo(i * k, row, 0, k);
+      v[i] = objectives.get(i).value(row);
+    }
+    return v;
+  }
+
+  public static double sigmoid(double v) { return 1 / (1 + Math.exp(-v)); }
+
+  public static int argmax(float[] y) {
+    int b = 0;
+    for (int i = 1; i < y.length; i++) if (y[i] > y[b]) b = i;
+    return b;
+  }
+
+  private static double max(float[] y) {
+    double m = Double.NEGATIVE_INFINITY;
+    for (float v : y) m = Math.max(m, v);
+    return m;
+  }
+
+  private static void check(float[] y, int k) {
+    if (k < 0 || k >= y.length) {
+      throw new InvalidInputException("target index " + k + " out of range; the model has " + y.length + " outputs (0.." + (y.length - 1) + ")");
+    }
+  }
+}
