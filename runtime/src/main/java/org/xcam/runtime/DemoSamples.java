@@ -1,0 +1,62 @@
+package org.xcam.runtime;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.xcam.api.Box;
+import org.xcam.api.InputSpec;
+import org.xcam.api.XcamException;
+import org.xcam.api.bundle.Json;
+
+/**
+ * The sample images shipped with the embedded phantom bundle ({@code samples/samples.json} plus PNGs), with their
+ * ground-truth lesion boxes in model-input pixels.
+ *
+ * @param images loaded images
+ * @param boxes  lesion boxes per image (may be empty for normal phantoms)
+ * @param truth  the true class name per image
+ */
+public record DemoSamples(List<LoadedImage> images, List<List<Box>> boxes, List<String> truth) {
+  @SuppressWarnings("unchecked")
+  public static DemoSamples load(Path bundle, InputSpec spec) {
+    Path dir = bundle.resolve("samples");
+    Path index = dir.resolve("samples.json");
+    if (!Files.isRegularFile(index)) throw new XcamException("no samples/samples.json in " + bundle);
+    try {
+      Object parsed = Json.parse(Files.readString(index));
+      List<Object> entries = parsed instanceof Map<?, ?> m ? (List<Object>) m.get("samples") : (List<Object>) parsed;
+      List<LoadedImage> images = new ArrayList<>();
+      List<List<Box>> boxes = new ArrayList<>();
+      List<String> truth = new ArrayList<>();
+      for (Object o : entries) {
+        Map<String, Object> e = (Map<String, Object>) o;
+        images.addAll(Images.load(dir.resolve(String.valueOf(e.get("file"))), spec));
+        List<Box> bs = new ArrayList<>();
+        Object lesions = e.containsKey("lesions") ? e.get("lesions") : e.get("boxes");
+        if (lesions instanceof List<?> l) {
+          for (Object b : l) {
+            List<Object> xy;
+            String label = String.valueOf(e.getOrDefault("label", ""));
+            if (b instanceof Map<?, ?> bm) {
+              xy = (List<Object>) (bm.containsKey("box") ? bm.get("box") : bm.get("bbox"));
+              if (bm.get("type") != null) label = String.valueOf(bm.get("type"));
+            } else {
+              xy = (List<Object>) b;
+            }
+            bs.add(Box.of(num(xy.get(0)), num(xy.get(1)), num(xy.get(2)), num(xy.get(3)), label));
+          }
+        }
+        boxes.add(bs);
+        truth.add(String.valueOf(e.getOrDefault("label_name", e.getOrDefault("label", "?"))));
+      }
+      return new DemoSamples(images, boxes, truth);
+    } catch (IOException e) {
+      throw new XcamException("cannot read " + index + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static double num(Object o) { return ((Number) o).doubleValue(); }
+}

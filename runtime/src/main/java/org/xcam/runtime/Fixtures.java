@@ -1,0 +1,63 @@
+package org.xcam.runtime;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import org.xcam.api.XcamException;
+
+/**
+ * The embedded default model: the phantom chest X-ray classifier bundle ({@code phantom-cxr}) and its sample images,
+ * shipped inside the runtime jar and extracted once to {@code ${java.io.tmpdir}/xcam-fixtures/<hash>/} (atomically,
+ * so concurrent first uses don't see half a bundle). Used by {@code xcam demo}, the TCK and tests.
+ */
+public final class Fixtures {
+  private static final String ROOT = "/org/xcam/fixtures/phantom-cxr/";
+  private static Path cached;
+
+  private Fixtures() { }
+
+  /** True when the jar holds the embedded bundle. */
+  public static boolean available() { return Fixtures.class.getResource(ROOT + "files.txt") != null; }
+
+  /** The extracted phantom-cxr bundle directory. */
+  public static synchronized Path phantomBundle() {
+    if (cached != null && Files.isDirectory(cached)) return cached;
+    try (InputStream idx = Fixtures.class.getResourceAsStream(ROOT + "files.txt")) {
+      if (idx == null) throw new XcamException("the embedded phantom-cxr bundle is missing from the runtime jar; rebuild with mvn package");
+      String list = new String(idx.readAllBytes(), StandardCharsets.UTF_8);
+      List<String> files = list.lines().map(String::trim).filter(s -> !s.isEmpty()).toList();
+      String hash = Integer.toHexString(list.hashCode()) + "-" + files.size();
+      Path base = Path.of(System.getProperty("java.io.tmpdir"), "xcam-fixtures-" + System.getProperty("user.name", "user"));
+      Path dir = base.resolve("phantom-cxr-" + hash);
+      if (!Files.isRegularFile(dir.resolve("files.txt"))) {
+        Files.createDirectories(base);
+        Path tmp = Files.createTempDirectory(base, "extract");
+        for (String f : files) {
+          Path t = tmp.resolve(f);
+          Files.createDirectories(t.getParent());
+          try (InputStream in = Fixtures.class.getResourceAsStream(ROOT + f)) {
+            if (in == null) throw new XcamException("embedded fixture file missing: " + f);
+            Files.copy(in, t, StandardCopyOption.REPLACE_EXISTING);
+          }
+        }
+        Files.writeString(tmp.resolve("files.txt"), list);
+        try {
+          Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException | java.nio.file.DirectoryNotEmptyException e) {
+          // another process won the race; its copy is complete
+        }
+      }
+      cached = dir;
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
