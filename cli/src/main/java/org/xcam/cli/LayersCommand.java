@@ -1,0 +1,28 @@
+package org.xcam.cli;
+
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import org.xcam.api.LayerInfo;
+import org.xcam.api.Model;
+import org.xcam.runtime.Xcam;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code xcam layers --model PATH}: the model's cut layers with activation shapes; the default is marked. */
+@Command(name = "layers", mixinStandardHelpOptions = true, description = "List a model's layers with activation shapes.")
+public final class LayersCommand implements Callable<Integer> {
+  @Mixin ModelOptions model;
+
+  @Override public Integer call() {
+    Xcam xcam = Xcam.create();
+    try (Model m = model.load(xcam)) {
+      var info = m.info();
+      System.out.printf("%s (%s, %s, engine %s, input %s)%n", info.name(), info.task().id(), info.labels(), info.engine(), info.input());
+      System.out.printf("  %-48s %s%n", LayerInfo.INPUT, Arrays.toString(info.layer(LayerInfo.INPUT).shape()));
+      for (LayerInfo l : info.layers()) {
+        System.out.printf("  %-48s %s%s%n", l.name(), Arrays.toString(l.shape()), l.name().equals(info.defaultLayer()) ? "  (default)" : "");
+      }
+    }
+    return 0;
+  }
+}

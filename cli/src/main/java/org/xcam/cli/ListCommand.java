@@ -1,0 +1,58 @@
+package org.xcam.cli;
+
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.xcam.api.spi.ExplainerProvider;
+import org.xcam.api.spi.MetricProvider;
+import org.xcam.runtime.PluginInfo;
+import org.xcam.runtime.Xcam;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code xcam list}: engines, methods and metrics found on the class path, with versions and jar locations. */
+@Command(name = "list", mixinStandardHelpOptions = true,
+    description = "List the engines, methods and metrics found on the class path, with versions and jars.")
+public final class ListCommand implements Callable<Integer> {
+  @Option(names = "--options", description = "Also list each method's options with their defaults.")
+  boolean options;
+
+  @Override public Integer call() {
+    Xcam xcam = Xcam.create();
+    var d = xcam.discovery();
+    System.out.println("Engines:");
+    for (PluginInfo p : d.engines().values()) {
+      System.out.printf("  %-24s %-8s %s%n", p.name(), p.version(), p.location());
+    }
+    System.out.println("Methods:");
+    for (PluginInfo p : d.explainers().values()) {
+      ExplainerProvider e = (ExplainerProvider) p.provider();
+      System.out.printf("  %-24s %-8s %s%n      %s%s [needs %s; cost %s]%n", p.name(), p.version(), p.location(), e.description(),
+          e.categoryIndependent() ? " (category-independent)" : "", e.requires(), e.cost());
+      if (options) e.options().forEach(o -> System.out.printf("        --option %s=%s  %s%n", o.name(), o.defaultValue(), o.description()));
+    }
+    System.out.println("Metrics:");
+    for (PluginInfo p : d.metrics().values()) {
+      MetricProvider m = (MetricProvider) p.provider();
+      var r = m.range();
+      System.out.printf("  %-24s %-8s %s%n      %s [range %s..%s, %s is better]%n", p.name(), p.version(), p.location(),
+          m.description(), fmt(r.min()), fmt(r.max()), r.higherIsBetter() ? "higher" : "lower");
+    }
+    for (String s : d.skipped()) System.out.println("Skipped: " + s);
+    return 0;
+  }
+
+  private static String fmt(double v) {
+    return Double.isInfinite(v) ? (v > 0 ? "inf" : "-inf") : (v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v));
+  }
+
+  static Map<String, String> parseKv(java.util.List<String> kvs, String what) {
+    Map<String, String> m = new java.util.LinkedHashMap<>();
+    if (kvs == null) return m;
+    for (String kv : kvs) {
+      int i = kv.indexOf('=');
+      if (i <= 0) throw new org.xcam.api.InvalidInputException(what + " '" + kv + "' must look like name=value");
+      m.put(kv.substring(0, i).trim(), kv.substring(i + 1).trim());
+    }
+    return m;
+  }
+}

@@ -1,0 +1,26 @@
+package org.xcam.cli;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.xcam.api.Model;
+import org.xcam.runtime.Xcam;
+import picocli.CommandLine.Option;
+
+/** The options every command that loads a model shares. */
+public final class ModelOptions {
+  @Option(names = {"-m", "--model"}, required = true, description = "A bundle directory (xcam-model.json), an .onnx or a .pt file.")
+  public Path model;
+
+  @Option(names = "--engine", description = "Engine to use (djl, onnx); default: xcam.engine / XCAM_ENGINE, else the best that can load the model.")
+  public String engine;
+
+  @Option(names = "--device", description = "Engine device: auto (default), cpu or cuda (ONNX engine).", defaultValue = "auto")
+  public String device;
+
+  public Model load(Xcam xcam) {
+    Map<String, String> o = new HashMap<>();
+    if (device != null && !device.equals("auto")) o.put("device", device);
+    return xcam.load(model, engine, o);
+  }
+}
