@@ -82,7 +82,10 @@ public final class Discovery {
   }
 
   private void skip(String kind, String what, Throwable e) {
-    String line = "skipped broken " + kind + " provider " + what + ": " + e;
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+    String line = "skipped broken " + kind + " provider " + what + ": " + e.getMessage()
+        + (root != e ? " (caused by " + root + ")" : "");
     skipped.add(line);
     LOG.warn(line);
   }
