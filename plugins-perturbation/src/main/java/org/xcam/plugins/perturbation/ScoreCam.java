@@ -1,0 +1,137 @@
+package org.xcam.plugins.perturbation;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.xcam.api.ExplainRequest;
+import org.xcam.api.Explainer;
+import org.xcam.api.Explanation;
+import org.xcam.api.Heatmap;
+import org.xcam.api.LayerHook;
+import org.xcam.api.Model;
+import org.xcam.api.Objective;
+import org.xcam.api.Passes;
+import org.xcam.api.Tensor;
+
+/**
+ * Score-CAM (Wang et al., CVPR-W 2020), with pytorch-grad-cam's semantics.
+ *
+ * <pre>
+ *   A = head_L(x)                                   [K, h, w]
+ *   M_k = upsample(A_k) to H x W                     bilinear, align_corners=True (UpsamplingBilinear2d)
+ *   M_k = (M_k - min M_k) / (max M_k - min M_k + 1e-8)    a constant channel gives M_k = 0, never NaN
+ *   s_k = objective(model(x * M_k))                  the target logit
+ *   w = softmax_k(s)
+ *   map = ReLU(sum_k w_k A_k)                        at the layer's resolution
+ * </pre>
+ *
+ * <p>The K masked images of every image are flattened into one job list and run in batches of {@code batch-size};
+ * masks are built per batch (a helper thread builds the next batch while the engine runs), so memory is
+ * {@code O(batch * C * H * W)} whatever K is. All objectives of an image (e.g. {@code --target all}) are scored from the
+ * same forwards. Cost per image and layer: 1 head and {@code K / batch} forwards (plus 1 forward for the targets).
+ */
+final class ScoreCam implements Explainer {
+  static final String NAME = "scorecam";
+  private final int batch;
+  private final long maxPasses;
+  private final Resampler.Mode mode;
+
+  ScoreCam(int batch, long maxPasses, Resampler.Mode mode) {
+    this.batch = batch;
+    this.maxPasses = maxPasses;
+    this.mode = mode;
+  }
+
+  @Override public String name() { return NAME; }
+
+  @Override public List<Explanation> explain(Model model, ExplainRequest request) {
+    Tensor x = request.input();
+    int n = x.dim(0), c = x.dim(1), hh = x.dim(2), ww = x.dim(3);
+    List<String> layers = Common.layers(model, request);
+    long channels = 0;
+    for (String l : layers) channels += model.info().layer(l).channels();
+    Work work = new Work(NAME, request, maxPasses, (long) n * channels, "masked images");
+
+    Tensor outputs = Common.forward(model, x, batch, work);
+    List<List<Objective>> objectives = Common.objectives(model, request, outputs);
+
+    // per image, per objective, per layer: the raw map
+    List<List<List<float[]>>> maps = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      List<List<float[]>> perObjective = new ArrayList<>();
+      for (int o = 0; o < objectives.get(i).size(); o++) perObjective.add(new ArrayList<>());
+      maps.add(perObjective);
+    }
+    List<int[]> sizes = new ArrayList<>();
+    float[] xs = x.toArray();
+    int chw = c * hh * ww, hw = hh * ww;
+
+    for (String layer : layers) {
+      LayerHook hook = model.layer(layer);
+      Tensor act = activations(hook, x, work);
+      int k = act.dim(1), h = act.dim(2), w = act.dim(3), lhw = h * w;
+      sizes.add(new int[] {h, w});
+      float[] a = act.toArray();
+      Resampler up = new Resampler(h, w, hh, ww, mode);
+      double[][][] scores = new double[n][][];
+      for (int i = 0; i < n; i++) scores[i] = new double[objectives.get(i).size()][k];
+
+      Pipeline.run(n * k, batch, (start, count) -> {
+        float[] in = new float[count * chw];
+        float[] m = new float[hw];
+        for (int j = 0; j < count; j++) {
+          int job = start + j, img = job / k, ch = job % k;
+          up.resample(a, (img * k + ch) * lhw, m);
+          float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
+          for (float v : m) { min = Math.min(min, v); max = Math.max(max, v); }
+          float range = max - min + 1e-8f;
+          int dst = j * chw, src = img * chw;
+          for (int cc = 0; cc < c; cc++) {
+            int co = cc * hw;
+            for (int p = 0; p < hw; p++) in[dst + co + p] = xs[src + co + p] * ((m[p] - min) / range);
+          }
+        }
+        return Tensor.wrap(in, count, c, hh, ww);
+      }, model::forward, (start, count, out) -> {
+        for (int j = 0; j < count; j++) {
+          int job = start + j, img = job / k, ch = job % k;
+          float[] row = Common.row(out, j);
+          List<Objective> objs = objectives.get(img);
+          for (int o = 0; o < objs.size(); o++) scores[img][o][ch] = objs.get(o).value(row);
+        }
+      }, work);
+
+      for (int i = 0; i < n; i++) {
+        for (int o = 0; o < objectives.get(i).size(); o++) {
+          double[] wts = Common.softmax(scores[i][o]);
+          maps.get(i).get(o).add(Common.weightedRelu(a, i * k * lhw, wts, lhw));
+        }
+      }
+    }
+
+    List<Explanation> result = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      float[] row = Common.row(outputs, i);
+      for (int o = 0; o < objectives.get(i).size(); o++) {
+        Objective obj = objectives.get(i).get(o);
+        Heatmap raw = Common.combine(NAME, layers, maps.get(i).get(o), sizes, obj.describe(), hh, ww);
+        result.add(Explanation.of(i, raw, hh, ww, obj, obj.value(row), Passes.NONE,
+            Map.of("channels", channels, "batchSize", batch, "upsample", mode == Resampler.Mode.ALIGN_CORNERS ? "align-corners" : "half-pixel")));
+      }
+    }
+    return result;
+  }
+
+  /** Activations for all images, one budgeted head pass per batch. */
+  static Tensor activations(LayerHook hook, Tensor x, int batch, Work work) {
+    int n = x.dim(0);
+    List<Tensor> parts = new ArrayList<>();
+    for (int i = 0; i < n; i += batch) {
+      work.beforePass();
+      parts.add(hook.activation(n <= batch ? x : x.slice(i, Math.min(n, i + batch))));
+    }
+    return parts.size() == 1 ? parts.get(0) : Tensor.concat(parts);
+  }
+
+  private Tensor activations(LayerHook hook, Tensor x, Work work) { return activations(hook, x, batch, work); }
+}
