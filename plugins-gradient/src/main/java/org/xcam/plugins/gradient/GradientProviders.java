@@ -1,0 +1,268 @@
+package org.xcam.plugins.gradient;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.xcam.api.Capability;
+import org.xcam.api.Explainer;
+import org.xcam.api.InvalidInputException;
+import org.xcam.api.OptionSpec;
+import org.xcam.api.Options;
+import org.xcam.api.spi.ExplainerProvider;
+import org.xcam.plugins.gradient.WeightedCam.Kind;
+
+/**
+ * The providers of the gradient family, one per method, registered in
+ * {@code META-INF/services/org.xcam.api.spi.ExplainerProvider}. Each is a few lines over {@link GradientCam}; the
+ * costs are per batch of images and layer (a batched call counts once, whatever its rows).
+ */
+public final class GradientProviders {
+  private GradientProviders() { }
+
+  private static final Set<Capability> LAYER_GRAD = EnumSet.of(Capability.LAYER_CUT, Capability.VJP);
+  private static final Set<Capability> INPUT_GRAD = EnumSet.of(Capability.INPUT_GRADIENT);
+  private static final String SINGLE = "1 head, 1 tail, 1 vjp (fused tail+vjp); multilabel 'all' adds 1 tail";
+
+  /** Base for the providers: name, description, needs, options (the shared ones first), cost. */
+  abstract static class Base implements ExplainerProvider {
+    private final String name;
+    private final String description;
+    private final String cost;
+
+    Base(String name, String description, String cost) {
+      this.name = name;
+      this.description = description;
+      this.cost = cost;
+    }
+
+    @Override public String name() { return name; }
+    @Override public String description() { return description; }
+    @Override public Set<Capability> requires() { return LAYER_GRAD; }
+    @Override public String cost() { return cost; }
+
+    /** Options beyond the shared ones. */
+    List<OptionSpec> own() { return List.of(); }
+
+    @Override public List<OptionSpec> options() {
+      List<OptionSpec> all = new ArrayList<>(GradientCam.commonOptions());
+      all.addAll(own());
+      return all;
+    }
+
+    @Override public Explainer create(Options options) {
+      return create(GradientCam.Common.of(options), options);
+    }
+
+    abstract Explainer create(GradientCam.Common common, Options options);
+  }
+
+  abstract static class Weighted extends Base {
+    private final Kind kind;
+
+    Weighted(String name, Kind kind, String description) {
+      super(name, description, SINGLE);
+      this.kind = kind;
+    }
+
+    @Override Explainer create(GradientCam.Common c, Options o) { return new WeightedCam(name(), kind, c); }
+  }
+
+  public static final class GradCam extends Weighted {
+    public GradCam() { super("gradcam", Kind.GRADCAM, "Grad-CAM: channel weights = spatial mean of dY/dA"); }
+  }
+
+  public static final class GradCamPlusPlus extends Weighted {
+    public GradCamPlusPlus() { super("gradcam-plusplus", Kind.GRADCAM_PLUSPLUS, "Grad-CAM++: higher-order alpha-weighted positive gradients"); }
+  }
+
+  public static final class HiResCam extends Weighted {
+    public HiResCam() { super("hirescam", Kind.HIRESCAM, "HiResCAM: ReLU(sum_k g * A), element-wise, faithful to the logit"); }
+  }
+
+  public static final class GradCamElementWise extends Weighted {
+    public GradCamElementWise() { super("gradcam-elementwise", Kind.ELEMENTWISE, "Grad-CAM element-wise: sum_k ReLU(g * A)"); }
+  }
+
+  public static final class XGradCam extends Weighted {
+    public XGradCam() { super("xgradcam", Kind.XGRADCAM, "XGrad-CAM: weights sum(g A) / sum(A), axiom-based"); }
+  }
+
+  public static final class LayerCam extends Weighted {
+    public LayerCam() { super("layercam", Kind.LAYERCAM, "LayerCAM: sum_k ReLU(g) * A, fine-grained at shallow layers"); }
+  }
+
+  public static final class EigenGradCam extends Weighted {
+    public EigenGradCam() { super("eigengradcam", Kind.EIGENGRADCAM, "EigenGradCAM: first principal component of g * A"); }
+  }
+
+  public static final class GgCam extends Base {
+    public GgCam() { super("gg-cam", "Global-guidance CAM: Grad-CAM weights on A rectified by ReLU(sum_k g * A), 3x3 smoothed", SINGLE); }
+
+    @Override List<OptionSpec> own() {
+      return List.of(new OptionSpec("smoothing", "true", "3x3 binomial smoothing of the map at layer resolution"));
+    }
+
+    @Override Explainer create(GradientCam.Common c, Options o) {
+      return new WeightedCam(name(), Kind.GGCAM, c, 0, 0, o.getBoolean("smoothing"));
+    }
+  }
+
+  public static final class SmoothGradCamPlusPlus extends Base {
+    public SmoothGradCamPlusPlus() {
+      super("smooth-gradcam-plusplus", "Smooth Grad-CAM++: mean of Grad-CAM++ maps over n noisy inputs (seeded)",
+          "1 head, 1 tail, 1 vjp on (n + 1) rows per image (batched by batch-size)");
+    }
+
+    @Override List<OptionSpec> own() {
+      return List.of(new OptionSpec("samples", "25", "noisy copies per image"),
+          new OptionSpec("sigma", "0.15", "noise standard deviation as a fraction of the image's value range"));
+    }
+
+    @Override Explainer create(GradientCam.Common c, Options o) {
+      return new WeightedCam(name(), Kind.GRADCAM_PLUSPLUS, c, positive(o, "samples"), nonNegative(o, "sigma"), true);
+    }
+  }
+
+  public static final class EigenCamProvider extends Base {
+    public EigenCamProvider() {
+      super("eigencam", "EigenCAM: first principal component of the activations (category-independent, no gradient)",
+          "1 head, 1 tail (the tail gives the category-independent score)");
+    }
+
+    @Override public Set<Capability> requires() { return EnumSet.of(Capability.LAYER_CUT); }
+    @Override public boolean categoryIndependent() { return true; }
+
+    @Override public List<OptionSpec> options() {
+      return List.of(new OptionSpec("aug-smooth", "false", "average over horizontal flip x intensity 0.9/1/1.1"),
+          new OptionSpec("fusion", "mean", "several layers: mean or max of the per-layer normalised maps"),
+          new OptionSpec("batch-size", "64", "rows per call (0 = one call)"));
+    }
+
+    @Override Explainer create(GradientCam.Common c, Options o) { return new EigenCam(name(), c); }
+  }
+
+  public static final class HessianCiamProvider extends Base {
+    public HessianCiamProvider() {
+      super("hessian-ciam", "Hessian-CIAM: category-independent map from a finite-difference Hessian-vector product",
+          "1 head, 1 tail, 1 vjp on 2 rows per image ([A, A + r]) (fused)");
+    }
+
+    @Override public boolean categoryIndependent() { return true; }
+
+    @Override public List<OptionSpec> options() {
+      return List.of(new OptionSpec("r", "0.01", "finite-difference step along v = 1, in activation units"),
+          new OptionSpec("smoothing", "true", "SVD smoothing of A_H with the paper's polarity rule"),
+          new OptionSpec("objective", "auto", "auto, log-sum-exp, sum-sigmoid or max-logit"),
+          new OptionSpec("fusion", "mean", "several layers: mean or max of the per-layer normalised maps"),
+          new OptionSpec("batch-size", "64", "rows per fused call (0 = one call)"));
+    }
+
+    @Override Explainer create(GradientCam.Common c, Options o) {
+      double r = o.getDouble("r");
+      if (!(r > 0)) throw new InvalidInputException("option r of hessian-ciam must be > 0, got " + r);
+      return new HessianCiam(name(), c, r, o.getBoolean("smoothing"),
+          o.getChoice("objective", "auto", "log-sum-exp", "sum-sigmoid", "max-logit"));
+    }
+  }
+
+  public static final class ShapleyCamProvider extends Base {
+    public ShapleyCamProvider() {
+      super("shapleycam", "ShapleyCAM: weights mean(g - H A / 2), Hessian term by finite differences of two VJPs",
+          "1 head, 1 tail, 1 vjp on 2 rows per image ([A, (1 + r) A]) (fused)");
+    }
+
+    @Override List<OptionSpec> own() {
+      return List.of(new OptionSpec("r", "0.01", "relative finite-difference step along A"));
+    }
+
+    @Override Explainer create(GradientCam.Common c, Options o) {
+      double r = o.getDouble("r");
+      if (!(r > 0)) throw new InvalidInputException("option r of shapleycam must be > 0, got " + r);
+      return new ShapleyCam(name(), c, r);
+    }
+  }
+
+  /** Base of the input-level methods: no layer by default, input gradients needed. */
+  abstract static class InputBase extends Base {
+    InputBase(String name, String description, String cost) { super(name, description, cost); }
+
+    @Override public Set<Capability> requires() { return INPUT_GRAD; }
+    @Override public boolean layerBased() { return false; }
+  }
+
+  public static final class Saliency extends InputBase {
+    public Saliency() { super("saliency", "Saliency: max over channels of |dY/dx|", "1 tail, 1 vjp at the input (fused)"); }
+
+    @Override Explainer create(GradientCam.Common c, Options o) {
+      return new InputGradient(name(), InputGradient.Kind.SALIENCY, c, false, 0, 0);
+    }
+  }
+
+  public static final class GradientXInput extends InputBase {
+    public GradientXInput() { super("gradient-x-input", "Gradient x input: sum_c x_c dY/dx_c", "1 tail, 1 vjp at the input (fused)"); }
+
+    @Override List<OptionSpec> own() { return List.of(mapOption()); }
+
+    @Override Explainer create(GradientCam.Common c, Options o) {
+      return new InputGradient(name(), InputGradient.Kind.GRADIENT_X_INPUT, c, absolute(o), 0, 0);
+    }
+  }
+
+  public static final class SmoothGrad extends InputBase {
+    public SmoothGrad() {
+      super("smoothgrad", "SmoothGrad: mean saliency over n noisy inputs (seeded)",
+          "1 tail, 1 vjp at the input on (n + 1) rows per image (batched by batch-size)");
+    }
+
+    @Override List<OptionSpec> own() {
+      return List.of(new OptionSpec("samples", "25", "noisy copies per image"),
+          new OptionSpec("sigma", "0.15", "noise standard deviation as a fraction of the image's value range"));
+    }
+
+    @Override Explainer create(GradientCam.Common c, Options o) {
+      return new InputGradient(name(), InputGradient.Kind.SMOOTHGRAD, c, false, positive(o, "samples"), nonNegative(o, "sigma"));
+    }
+  }
+
+  public static final class IntegratedGradientsProvider extends InputBase {
+    public IntegratedGradientsProvider() {
+      super("integrated-gradients", "Integrated gradients along a straight path from a baseline; completeness recorded",
+          "1 tail + 1 vjp per batch-size rows, steps + 1 (trapezoid) or steps + 2 (gauss-legendre) rows per image");
+    }
+
+    @Override List<OptionSpec> own() {
+      return List.of(new OptionSpec("steps", "50", "integration intervals (trapezoid) or nodes (gauss-legendre)"),
+          new OptionSpec("rule", "trapezoid", "trapezoid or gauss-legendre"),
+          new OptionSpec("baseline", "zeros", "zeros or blurred"),
+          new OptionSpec("blur-sigma", "5", "Gaussian blur of the blurred baseline, in pixels"),
+          mapOption());
+    }
+
+    @Override Explainer create(GradientCam.Common c, Options o) {
+      double sigma = o.getDouble("blur-sigma");
+      if (!(sigma > 0)) throw new InvalidInputException("option blur-sigma of integrated-gradients must be > 0, got " + sigma);
+      return new IntegratedGradients(name(), c, positive(o, "steps"),
+          o.getChoice("rule", "trapezoid", "gauss-legendre").equals("gauss-legendre"),
+          o.getChoice("baseline", "zeros", "blurred").equals("blurred"), sigma, absolute(o));
+    }
+  }
+
+  private static OptionSpec mapOption() {
+    return new OptionSpec("map", "positive", "positive: ReLU of the channel sum; absolute: its absolute value");
+  }
+
+  private static boolean absolute(Options o) { return o.getChoice("map", "positive", "absolute").equals("absolute"); }
+
+  private static int positive(Options o, String name) {
+    int v = o.getInt(name);
+    if (v < 1) throw new InvalidInputException("option " + name + " must be >= 1, got " + v);
+    return v;
+  }
+
+  private static double nonNegative(Options o, String name) {
+    double v = o.getDouble(name);
+    if (v < 0) throw new InvalidInputException("option " + name + " must be >= 0, got " + v);
+    return v;
+  }
+}

@@ -1,0 +1,94 @@
+package org.xcam.plugins.gradient;
+
+/**
+ * Integrated gradients (Sundararajan et al.): {@code attr = (x − b) ⊙ ∫_0^1 ∇Y(b + α (x − b)) dα}, the integral by the
+ * trapezoid rule on {@code steps} intervals ({@code steps + 1} gradients) or by {@code steps}-point Gauss-Legendre.
+ * Every path point of every image goes into one batched tail+VJP (split by {@code batch-size}); the rows also hold
+ * {@code x} and {@code b}, so {@code Y(x)} and {@code Y(b)} come for free.
+ *
+ * <p>Baselines: {@code zeros} or {@code blurred} (a Gaussian blur of the input with {@code blur-sigma} pixels, borders
+ * clamped). At a layer other than {@code input} the path runs between the baselines' activations (zeros, or the blur
+ * of the activation).
+ *
+ * <p>The map is {@code ReLU(sum_c attr_c)} ({@code map=positive}) or {@code |sum_c attr_c|} ({@code map=absolute}).
+ * <b>Completeness</b> is checked and recorded in the explanation's extras: {@code attributionSum} ({@code sum attr}),
+ * {@code outputDelta} ({@code Y(x) − Y(b)}) and {@code completenessError} = their difference relative to
+ * {@code |Y(x) − Y(b)|}.
+ */
+final class IntegratedGradients extends GradientCam {
+  private final int steps;
+  private final boolean gauss;
+  private final boolean blurred;
+  private final double blurSigma;
+  private final boolean absolute;
+  private final double[] alphas;
+  private final double[] weights;
+
+  IntegratedGradients(String name, Common common, int steps, boolean gauss, boolean blurred, double blurSigma, boolean absolute) {
+    super(name, common);
+    this.steps = steps;
+    this.gauss = gauss;
+    this.blurred = blurred;
+    this.blurSigma = blurSigma;
+    this.absolute = absolute;
+    // rows: q = 0 is x (alpha 1), q = 1 the baseline (alpha 0), then the interior/quadrature points
+    if (gauss) {
+      double[][] gl = CamMath.gaussLegendre(steps);
+      alphas = new double[steps + 2];
+      weights = new double[steps + 2];
+      alphas[0] = 1;
+      for (int s = 0; s < steps; s++) { alphas[s + 2] = gl[0][s]; weights[s + 2] = gl[1][s]; }
+    } else {
+      alphas = new double[steps + 1];
+      weights = new double[steps + 1];
+      alphas[0] = 1;
+      weights[0] = 0.5 / steps;
+      weights[1] = 0.5 / steps;
+      for (int s = 1; s < steps; s++) { alphas[s + 1] = (double) s / steps; weights[s + 1] = 1.0 / steps; }
+    }
+  }
+
+  @Override protected boolean inputLevel() { return true; }
+
+  @Override protected int activationReplicas() { return alphas.length; }
+
+  private float[] baseline(float[] a, int k, int h, int w) {
+    return blurred ? CamMath.blur(a, k, h, w, blurSigma) : new float[a.length];
+  }
+
+  @Override protected void expand(float[] a, int k, int h, int w, float[][] out) {
+    float[] b = baseline(a, k, h, w);
+    for (int q = 1; q < alphas.length; q++) {
+      double al = alphas[q];
+      for (int i = 0; i < a.length; i++) out[q][i] = (float) (b[i] + al * (a[i] - b[i]));
+    }
+  }
+
+  @Override protected double[] map(Rows rows) {
+    float[] x = rows.a()[0], b = rows.a()[1];
+    int k = rows.k(), hw = rows.hw();
+    double[] avg = new double[x.length];
+    for (int q = 0; q < alphas.length; q++) {
+      if (weights[q] == 0) continue;
+      float[] g = rows.g()[q];
+      for (int i = 0; i < avg.length; i++) avg[i] += weights[q] * g[i];
+    }
+    double total = 0;
+    double[] map = new double[hw];
+    for (int c = 0; c < k; c++)
+      for (int p = 0, o = c * hw; p < hw; p++) {
+        double attr = ((double) x[o + p] - b[o + p]) * avg[o + p];
+        total += attr;
+        map[p] += attr;
+      }
+    double delta = rows.values()[0] - rows.values()[1];
+    rows.extras().put("attributionSum", total);
+    rows.extras().put("outputDelta", delta);
+    rows.extras().put("completenessError", Math.abs(total - delta) / Math.max(Math.abs(delta), 1e-12));
+    rows.extras().put("steps", steps);
+    rows.extras().put("rule", gauss ? "gauss-legendre" : "trapezoid");
+    rows.extras().put("baseline", blurred ? "blurred" : "zeros");
+    for (int p = 0; p < hw; p++) map[p] = absolute ? Math.abs(map[p]) : Math.max(0, map[p]);
+    return map;
+  }
+}
