@@ -62,6 +62,7 @@ final class AblationCam implements Explainer {
     long planned = 0;
     for (String l : layers) planned += Math.max(1, (long) Math.floor(model.info().layer(l).channels() * ratio));
     Work work = new Work(NAME, request, maxPasses, n * planned, "channel ablations");
+    work.plan(layers.size() * 2 * Work.batches(n, batch) + Work.batches(n * planned, batch));
 
     List<List<Objective>> objectives = null;
     Tensor baseOutputs = null;

@@ -65,7 +65,8 @@ final class Occlusion implements Explainer {
     int[] ys = positions(hh, winH, strH), xsPos = positions(ww, winW, strW);
     int windows = ys.length * xsPos.length;
 
-    Work work = new Work(NAME, request, maxPasses, (long) windows * n, "occluded images");
+    Work work = new Work(NAME, request, maxPasses, (long) windows * n, "occluded images")
+        .plan(Work.batches(n, batch) + Work.batches((long) windows * n, batch));
     Tensor outputs = Common.forward(model, x, batch, work);
     List<List<Objective>> objectives = Common.objectives(model, request, outputs);
     float[] xs = x.toArray();

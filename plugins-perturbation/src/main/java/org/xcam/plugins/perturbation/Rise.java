@@ -83,7 +83,8 @@ final class Rise implements Explainer {
   @Override public List<Explanation> explain(Model model, ExplainRequest request) {
     Tensor x = request.input();
     int n = x.dim(0), c = x.dim(1), hh = x.dim(2), ww = x.dim(3), hw = hh * ww, chw = c * hw;
-    Work work = new Work(NAME, request, maxPasses, (long) masks * n, "masked images");
+    Work work = new Work(NAME, request, maxPasses, (long) masks * n, "masked images")
+        .plan(Work.batches(n, batch) + Work.batches((long) masks * n, batch));
     Tensor outputs = Common.forward(model, x, batch, work);
     List<List<Objective>> objectives = Common.objectives(model, request, outputs);
     float[] xs = x.toArray();

@@ -51,6 +51,9 @@ final class ScoreCam implements Explainer {
     long channels = 0;
     for (String l : layers) channels += model.info().layer(l).channels();
     Work work = new Work(NAME, request, maxPasses, (long) n * channels, "masked images");
+    long planned = Work.batches(n, batch);
+    for (String l : layers) planned += Work.batches(n, batch) + Work.batches((long) n * model.info().layer(l).channels(), batch);
+    work.plan(planned);
 
     Tensor outputs = Common.forward(model, x, batch, work);
     List<List<Objective>> objectives = Common.objectives(model, request, outputs);

@@ -17,6 +17,7 @@ final class Work {
   private final String unit;
   private long passes;
   private long done;
+  private long planned;
 
   Work(String method, ExplainRequest request, long optionMaxPasses, long totalUnits, String unit) {
     this.method = method;
@@ -40,16 +41,19 @@ final class Work {
     }
     if (budget > 0 && passes >= budget) {
       throw new CancelledException(method + " stopped at its pass budget (max-passes " + budget + ") after " + done
-          + " of " + total + " " + unit + "; it needs about " + estimateNeeded()
-          + " passes: raise max-passes (0 = no limit), raise batch-size, or ask for less work");
+          + " of " + total + " " + unit + (planned > 0 ? "; the whole run needs " + planned + " passes" : "")
+          + ": raise max-passes (0 = no limit), raise batch-size, or ask for less work");
     }
     passes++;
   }
 
-  private long estimateNeeded() {
-    if (done == 0) return passes + 1;
-    return (long) Math.ceil((double) passes * total / done);
+  /** Declares how many passes the whole run takes (for the budget message). */
+  Work plan(long passes) {
+    this.planned = passes;
+    return this;
   }
+
+  static long batches(long items, int batch) { return (items + batch - 1) / batch; }
 
   /** Records {@code n} more units done and reports progress. */
   void advance(long n) {
