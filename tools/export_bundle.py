@@ -61,7 +61,7 @@ import torch
 import torch.nn as nn
 
 FORMAT = "xcam-bundle/1"
-TASKS = ("multiclass", "multilabel", "regression")
+TASKS = ("multiclass", "multilabel", "regression", "anatomy-detection")
 
 
 class ExportError(Exception):
@@ -261,13 +261,17 @@ def _onnx_layer_tensors(onnx_path, layers, acts, x, model_out, onnx_check, scope
 
 def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, channels=3, height=224, width=224,
                   mean=None, std=None, default_layer=None, reference_inputs=None, onnx=True, opset=13,
-                  rtol=1e-5, onnx_check=True, overwrite=False, quiet=False):
+                  rtol=1e-5, onnx_check=True, overwrite=False, quiet=False, extra=None):
     """Export ``model`` with cuts at ``layers`` (module paths) as an xcam bundle in ``out_dir``.
 
     reference_inputs: normalised inputs [N, C, H, W] (numpy or torch) recorded under reference/ with their
     logits, and (input 0) each layer's activation and gradient of the top logit; default: 2 seeded N(0,1)
-    tensors. Returns the manifest dict. Raises ExportError (nothing written) when a check fails.
+    tensors. extra: further manifest fields (e.g. {"anatomy": {...}} for task anatomy-detection), written
+    as given. Returns the manifest dict. Raises ExportError (nothing written) when a check fails.
     """
+    if task == "anatomy-detection" and "anatomy" not in (extra or {}):
+        raise ExportError("task anatomy-detection needs extra={'anatomy': {...}} (regions, pathologies, boxFormat); "
+                          "see docs/model-bundle.md")
     if task not in TASKS:
         raise ExportError("task must be one of %s, not %r" % (", ".join(TASKS), task))
     if not layers:
@@ -379,6 +383,10 @@ def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, 
                     "layers": list(layers), "defaultLayer": default_layer}
         if onnx_map:
             manifest["onnx"] = onnx_map
+        for k2, v in (extra or {}).items():
+            if k2 in manifest:
+                raise ExportError("extra manifest field %r would replace a standard field" % k2)
+            manifest[k2] = v
         with open(os.path.join(tmp, "xcam-model.json"), "w") as fh:
             json.dump(manifest, fh, indent=2)
         # into place
@@ -442,6 +450,7 @@ def main(argv=None):
     ap.add_argument("--no-onnx", action="store_true")
     ap.add_argument("--opset", type=int, default=13)
     ap.add_argument("--overwrite", action="store_true")
+    ap.add_argument("--extra", help="JSON file with further manifest fields, e.g. {\"anatomy\": {...}}")
     a = ap.parse_args(argv)
     try:
         labels = a.labels
@@ -456,7 +465,8 @@ def main(argv=None):
         torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
         export_bundle(model, a.layers, a.out, name=a.name, task=a.task, labels=labels, channels=a.channels,
                       height=a.height, width=a.width, mean=a.mean, std=a.std, default_layer=a.default_layer,
-                      reference_inputs=ref, onnx=not a.no_onnx, opset=a.opset, overwrite=a.overwrite)
+                      reference_inputs=ref, onnx=not a.no_onnx, opset=a.opset, overwrite=a.overwrite,
+                      extra=json.load(open(a.extra)) if a.extra else None)
     except ExportError as e:
         print("export_bundle: error: %s" % e, file=sys.stderr)
         return 2
