@@ -97,7 +97,7 @@ public final class FeatureCamProvider implements ExplainerProvider {
     }
     List<FeatureDescriptor> found = Providers.all(FeatureDescriptor.class, FeatureCamProvider.class.getClassLoader());
     for (FeatureDescriptor d : found) if (d.name().equals(spec)) return d;
-    List<String> names = new ArrayList<>(List.of("sobel", "canny", "model:<path>"));
+    java.util.Set<String> names = new java.util.TreeSet<>(List.of("sobel", "canny", "model:<path>"));
     found.forEach(d -> names.add(d.name()));
     throw UnknownNameException.of("feature descriptor", spec, names,
         "add a FeatureDescriptor jar (META-INF/services/org.xcam.plugins.perturbation.FeatureDescriptor)");
