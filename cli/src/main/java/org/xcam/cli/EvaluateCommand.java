@@ -1,13 +1,122 @@
 package org.xcam.cli;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.xcam.api.InvalidInputException;
+import org.xcam.api.MetricContext;
+import org.xcam.api.Model;
+import org.xcam.api.spi.ExplainerProvider;
+import org.xcam.api.spi.MetricProvider;
+import org.xcam.runtime.Xcam;
+import org.xcam.runtime.eval.Dataset;
+import org.xcam.runtime.eval.Datasets;
+import org.xcam.runtime.eval.Evaluation;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** Run methods x metrics over a labelled dataset and write results, summary and an HTML report (owner: metrics/evaluate). */
-@Command(name = "evaluate", mixinStandardHelpOptions = true, description = "Run methods x metrics over a labelled dataset and write results, summary and an HTML report")
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+    description = {"Run methods x metrics over a labelled dataset and write results, summary and an HTML report.",
+        "Datasets: nih:<BBox_List csv>:<image dir>, phantom:<count>[:<seed>], csv:<file>[:<image dir>] (image,label,x,y,w,h),",
+        "masks:<image dir>:<mask dir>[:<labels csv>].",
+        "Writes DIR/results.csv (image x method x metric), summary.csv/summary.json (mean, 95% bootstrap CI, by",
+        "correct/wrong prediction and class, seconds per image), index.html (tables, curves, overlays), manifest.json.",
+        "Rows already in DIR/results.csv are kept and not computed again (resume by rerunning the same command)."})
 public final class EvaluateCommand implements Callable<Integer> {
+  @Mixin ModelOptions model;
+
+  @Option(names = "--dataset", required = true, description = "Dataset spec (see above), e.g. phantom:500.")
+  String dataset;
+
+  @Option(names = "--methods", required = true, split = ",",
+      description = "Method names, comma-separated, or 'all' for every installed method the model supports.")
+  List<String> methods;
+
+  @Option(names = "--metrics", required = true, split = ",",
+      description = "Metric names, comma-separated (see: xcam list), or 'all' for every metric the dataset can feed.")
+  List<String> metrics;
+
+  @Option(names = "--out", required = true, description = "Output directory (created if missing; reused to resume).")
+  Path out;
+
+  @Option(names = "--target", defaultValue = "predicted",
+      description = "predicted (explain the model's top-1) or truth (explain the ground-truth label). Default: ${DEFAULT-VALUE}.")
+  String target;
+
+  @Option(names = "--limit", defaultValue = "0", description = "Use at most N images (0 = all). Default: ${DEFAULT-VALUE}.")
+  int limit;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Seed for methods, metrics, phantoms and the bootstrap. Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(names = "--batch", defaultValue = "8", description = "Images per explain call. Default: ${DEFAULT-VALUE}.")
+  int batch;
+
+  @Option(names = "--overlays", defaultValue = "12", description = "Draw overlays for the first N images. Default: ${DEFAULT-VALUE}.")
+  int overlays;
+
+  @Option(names = "--method-option", description = "method.option=value (repeatable), e.g. --method-option scorecam.batch-size=16.")
+  List<String> methodOptions = new ArrayList<>();
+
+  @Option(names = "--metric-option", description = "metric.option=value (repeatable), e.g. --metric-option insertion.steps=50.")
+  List<String> metricOptions = new ArrayList<>();
+
+  @Option(names = "--no-progress", description = "No progress bar on stderr.")
+  boolean noProgress;
+
   @Override public Integer call() {
-    System.err.println("xcam evaluate: not implemented yet");
-    return 2;
+    if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
+    Xcam xcam = Xcam.create();
+    Dataset data = Datasets.parse(dataset, seed); // a bad spec fails before the model loads
+    List<String> metricNames = expandMetrics(xcam);
+    for (String k : metricNames) xcam.metricProvider(k);
+    if (!methods.contains("all")) for (String m : methods) xcam.explainerProvider(m);
+    try (Model m = model.load(xcam)) {
+      List<String> methodNames = methods.contains("all") ? supported(xcam, m) : methods;
+      Evaluation.Outcome o = Evaluation.builder(xcam, m, data, out)
+          .methods(methodNames).metrics(metricNames)
+          .methodOptions(scoped(methodOptions, "--method-option")).metricOptions(scoped(metricOptions, "--metric-option"))
+          .target(target).limit(limit).seed(seed).batch(batch).overlays(overlays)
+          .progress(noProgress ? null : System.err)
+          .build().run();
+      System.out.printf("%d images (%d computed, %d already in results.csv, %d skipped), %d new rows -> %s%n",
+          o.images(), o.evaluated(), o.resumed(), o.skipped(), o.newRows(), o.html());
+    }
+    return 0;
+  }
+
+  private List<String> expandMetrics(Xcam xcam) {
+    if (!metrics.contains("all")) return metrics;
+    List<String> out = new ArrayList<>();
+    for (MetricProvider p : xcam.metrics().values()) {
+      if (p.needs().contains(MetricContext.Need.SALIENCY) || p.needs().contains(MetricContext.Need.SEVERITY)) continue;
+      out.add(p.name());
+    }
+    return out;
+  }
+
+  private static List<String> supported(Xcam xcam, Model m) {
+    List<String> out = new ArrayList<>();
+    for (ExplainerProvider p : xcam.explainers().values()) {
+      if (m.capabilities().containsAll(p.requires())) out.add(p.name());
+    }
+    if (out.isEmpty()) throw new InvalidInputException("no installed method runs on model '" + m.info().name() + "'");
+    return out;
+  }
+
+  /** {@code name.option=value} pairs grouped by name. */
+  static Map<String, Map<String, String>> scoped(List<String> kvs, String what) {
+    Map<String, Map<String, String>> m = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : ListCommand.parseKv(kvs, what).entrySet()) {
+      int dot = e.getKey().indexOf('.');
+      if (dot <= 0) throw new InvalidInputException(what + " '" + e.getKey() + "' must look like name.option=value");
+      m.computeIfAbsent(e.getKey().substring(0, dot), k -> new LinkedHashMap<>()).put(e.getKey().substring(dot + 1), e.getValue());
+    }
+    return m;
   }
 }
