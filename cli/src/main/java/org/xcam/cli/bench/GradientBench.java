@@ -1,13 +1,185 @@
 package org.xcam.cli.bench;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.xcam.api.ExplainRequest;
+import org.xcam.api.Explainer;
+import org.xcam.api.InputSpec;
+import org.xcam.api.LayerHook;
+import org.xcam.api.LayerInfo;
+import org.xcam.api.Model;
+import org.xcam.api.Objectives;
+import org.xcam.api.Options;
+import org.xcam.api.Target;
+import org.xcam.api.Tensor;
+import org.xcam.api.spi.ExplainerProvider;
+import org.xcam.runtime.Xcam;
+import org.xcam.tck.fixtures.Reference;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** Benchmark gradient CAMs: time per image / minimal gradient pass (owner: plugins-gradient). */
-@Command(name = "gradient", mixinStandardHelpOptions = true, description = "Benchmark gradient CAMs: time per image / minimal gradient pass")
+/**
+ * {@code xcam bench gradient}: per gradient method, the time per image divided by the minimum a gradient CAM needs on
+ * the same engine, model, layer and batch: one head forward, one tail forward and one VJP from the output to the layer
+ * ({@code hook.activation} then one fused {@code hook.tailWithGradient}, nothing into the head or the parameters).
+ * Input-level methods are divided by the same minimum at the layer {@code input} (one forward + one VJP to the input).
+ *
+ * <p>Models: every {@code --model}; without one, the pytorch-grad-cam reference bundle (phantom-small) plus every
+ * bundle directory found under {@code --models-dir} (default {@code bench-models}, where tools/ writes the
+ * torchvision resnet18/resnet50 bundles). Times are medians over {@code --repeats} after {@code --warmup} calls; the
+ * baseline is measured before and after the methods and averaged, so drift shows as a spread.
+ */
+@Command(name = "gradient", mixinStandardHelpOptions = true,
+    description = "Benchmark gradient CAMs: time per image / (head + tail + one VJP) on the same engine")
 public final class GradientBench implements Callable<Integer> {
+  private static final List<String> DEFAULT_METHODS = List.of("gradcam", "gradcam-plusplus", "hirescam", "xgradcam",
+      "layercam", "gradcam-elementwise", "eigencam", "eigengradcam", "gg-cam", "hessian-ciam", "shapleycam",
+      "smooth-gradcam-plusplus", "saliency", "gradient-x-input", "integrated-gradients", "smoothgrad");
+
+  @Option(names = {"-m", "--model"}, description = "Bundle directories (repeatable). Default: the reference bundle and --models-dir.")
+  List<Path> models = new ArrayList<>();
+
+  @Option(names = "--models-dir", defaultValue = "bench-models", description = "Directory searched for more bundles (default: ${DEFAULT-VALUE}).")
+  Path modelsDir;
+
+  @Option(names = "--engine", defaultValue = "djl", description = "Engine (default: ${DEFAULT-VALUE}).")
+  String engine;
+
+  @Option(names = "--methods", split = ",", description = "Methods to time (default: the whole gradient family).")
+  List<String> methods = new ArrayList<>(DEFAULT_METHODS);
+
+  @Option(names = "--layer", description = "Layer (default: the model's default layer).")
+  String layer;
+
+  @Option(names = "--batch", defaultValue = "1", description = "Images per call (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--repeats", defaultValue = "15", description = "Timed calls per measurement (default: ${DEFAULT-VALUE}).")
+  int repeats;
+
+  @Option(names = "--warmup", defaultValue = "3", description = "Untimed calls first (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(names = "--out", description = "Also write the table as CSV to this file.")
+  Path out;
+
   @Override public Integer call() {
-    System.err.println("xcam gradient: not implemented yet");
-    return 2;
+    Xcam xcam = Xcam.create();
+    List<Path> targets = new ArrayList<>(models);
+    if (targets.isEmpty()) {
+      targets.add(Reference.bundle());
+      if (Files.isDirectory(modelsDir)) {
+        try (Stream<Path> s = Files.list(modelsDir)) {
+          s.filter(p -> Files.exists(p.resolve("xcam-model.json"))).sorted().forEach(targets::add);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      } else {
+        System.err.println("no bundles under " + modelsDir + " (tools/ writes resnet18/resnet50 bundles there); timing the reference bundle only");
+      }
+    }
+    StringBuilder csv = new StringBuilder("model,engine,layer,batch,method,ms_per_image,ratio,baseline_ms_per_image\n");
+    for (Path bundle : targets) {
+      try (Model model = xcam.load(bundle, engine, Map.of())) {
+        benchModel(xcam, model, csv);
+      }
+    }
+    if (out != null) {
+      try {
+        Files.writeString(out, csv.toString());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return 0;
+  }
+
+  private void benchModel(Xcam xcam, Model model, StringBuilder csv) {
+    String l = layer != null ? layer : model.info().defaultLayer();
+    Tensor x = input(model);
+    double base = baseline(model, l, x);
+    double baseIn = Double.NaN;
+    Map<String, double[]> rows = new LinkedHashMap<>();
+    for (String m : methods) {
+      ExplainerProvider p = xcam.explainerProvider(m);
+      Explainer e = p.create(Options.of(m, p.options(), Map.of()));
+      String at = p.layerBased() ? l : LayerInfo.INPUT;
+      if (!p.layerBased() && Double.isNaN(baseIn)) baseIn = baseline(model, LayerInfo.INPUT, x);
+      ExplainRequest r = ExplainRequest.builder(x).target(Target.predicted()).layer(at).seed(1).build();
+      double t = median(() -> e.explain(model, r));
+      rows.put(m, new double[] {t, p.layerBased() ? 1 : 0});
+    }
+    double base2 = baseline(model, l, x);
+    double b = (base + base2) / 2;
+    System.out.printf(Locale.ROOT, "%nmodel %s (%s), engine %s, layer %s, batch %d, input %s%n", model.info().name(),
+        model.info().source(), model.info().engine(), l, batch, Arrays.toString(x.shape()));
+    System.out.printf(Locale.ROOT, "minimum (head + tail + 1 VJP) at %s: %.3f ms/image (before %.3f, after %.3f)%n", l, b / batch, base / batch, base2 / batch);
+    if (!Double.isNaN(baseIn)) System.out.printf(Locale.ROOT, "minimum at input (forward + 1 VJP to the input): %.3f ms/image%n", baseIn / batch);
+    System.out.printf(Locale.ROOT, "| %-24s | %12s | %7s |%n", "method", "ms / image", "ratio");
+    System.out.printf(Locale.ROOT, "|%s|%s|%s|%n", "-".repeat(26), "-".repeat(14), "-".repeat(9));
+    for (Map.Entry<String, double[]> en : rows.entrySet()) {
+      boolean atLayer = en.getValue()[1] == 1;
+      double denominator = atLayer ? b : baseIn;
+      double ratio = en.getValue()[0] / denominator;
+      System.out.printf(Locale.ROOT, "| %-24s | %12.3f | %7.2f |%n", en.getKey(), en.getValue()[0] / batch, ratio);
+      csv.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%s,%.4f,%.4f,%.4f%n", model.info().name(), model.info().engine(),
+          atLayer ? l : LayerInfo.INPUT, batch, en.getKey(), en.getValue()[0] / batch, ratio, denominator / batch));
+    }
+  }
+
+  /** The minimum: head + one fused tail+VJP of the top logit. */
+  private double baseline(Model model, String l, Tensor x) {
+    LayerHook hook = model.layer(l);
+    return median(() -> {
+      Tensor a = hook.activation(x);
+      hook.tailWithGradient(a, y -> Objectives.gradients(top(y), y));
+    });
+  }
+
+  private static List<org.xcam.api.Objective> top(Tensor y) {
+    List<org.xcam.api.Objective> out = new ArrayList<>();
+    int k = y.dim(1);
+    float[] row = new float[k];
+    for (int i = 0; i < y.dim(0); i++) {
+      y.copyTo(i * k, row, 0, k);
+      out.add(Objectives.logit(Objectives.argmax(row), ""));
+    }
+    return out;
+  }
+
+  private Tensor input(Model model) {
+    InputSpec s = model.info().input();
+    if (model.info().name().equals("phantom-small") && s.channels() == 1 && s.height() == 64) {
+      List<Tensor> xs = new ArrayList<>();
+      for (int i = 0; i < batch; i++) xs.add(Reference.input(i % 6));
+      return Tensor.stack(xs);
+    }
+    Random rnd = new Random(7);
+    float[] v = new float[batch * s.channels() * s.height() * s.width()];
+    for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian();
+    return Tensor.wrap(v, s.batchShape(batch));
+  }
+
+  private double median(Runnable r) {
+    for (int i = 0; i < warmup; i++) r.run();
+    double[] t = new double[repeats];
+    for (int i = 0; i < repeats; i++) {
+      long t0 = System.nanoTime();
+      r.run();
+      t[i] = (System.nanoTime() - t0) / 1e6;
+    }
+    Arrays.sort(t);
+    return t[repeats / 2];
   }
 }
