@@ -34,10 +34,22 @@ final class Fixtures {
     return Tensor.wrap(v, 1, c, h, w);
   }
 
-  /** PoolLinearModel: 1 input channel -> 2 feature channels (x, 0.5 x), class 1 = 3 * pooled features. */
+  /**
+   * PoolLinearModel: 1 input channel -> 16 feature channels {@code a_k = (1 - k/32) x}, of which the tail reads only
+   * the first two: class 1 logit = 6 * (pooled a_0 + pooled a_1) - 9, about -3.1 when the pooled region holds
+   * uniform [0,1) noise and +2.4 when it is 0.5 brighter (not saturated, so the cross-entropy reacts as soon as the
+   * bottleneck removes evidence). The 14 unread channels stand for the many channels of a real
+   * layer that carry nothing about the class (they also set the per-element weight beta / (C H W) to a realistic
+   * scale: with 2 channels the capacity term would swamp the cross-entropy of this tiny model).
+   */
   static PoolLinearModel regionModel(int h, int w, float[] pool, Task task) {
-    return new PoolLinearModel(new float[][] {{1f}, {0.5f}}, new float[] {0f, 0f}, pool,
-        new float[][] {{0f, 0f}, {3f, 3f}}, new float[] {0f, -2f}, h, w, task);
+    int k = 16;
+    float[][] w1 = new float[k][1];
+    float[][] wfc = new float[2][k];
+    for (int i = 0; i < k; i++) w1[i][0] = 1f - i / 32f;
+    wfc[1][0] = 6f;
+    wfc[1][1] = 6f;
+    return new PoolLinearModel(w1, new float[k], pool, wfc, new float[] {0f, -9f}, h, w, task);
   }
 
   /** A random PoolLinearModel (C=2 -> K=3, J classes) with a random positive pooling, for gradient checks. */
