@@ -1,0 +1,696 @@
+package org.xcam.engine.onnx;
+
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.xcam.api.UnsupportedCapabilityException;
+import org.xcam.engine.onnx.proto.OnnxProto.AttributeProto;
+import org.xcam.engine.onnx.proto.OnnxProto.NodeProto;
+import org.xcam.engine.onnx.proto.OnnxProto.TensorProto;
+
+/**
+ * Reverse-mode differentiation of an ONNX (sub-)graph, written as ONNX: given the nodes of a tail (layer L -> output
+ * Y), emits the nodes that compute {@code dObjective/dL} from {@code dObjective/dY} (a vector-Jacobian product), so
+ * the backward pass runs inside ONNX Runtime (on CUDA too) with no training build.
+ *
+ * <p>Each operator has a rule ({@link #SUPPORTED}); gradients reaching one tensor from several consumers are summed.
+ * Shapes are static except the batch axis: they come from one probe forward at batch 1, and the batch axis is kept
+ * symbolic (reshapes copy it with 0, reductions over a broadcast batch axis are known from data flow).
+ * Parameters (weights, batch-norm statistics) get no gradient. Anything without a rule raises
+ * {@link UnsupportedCapabilityException} naming the operator and the layer, before any session exists.
+ */
+final class Autodiff {
+  /** Operators with a reverse-mode rule. */
+  static final Set<String> SUPPORTED = new TreeSet<>(List.of(
+      "Conv", "BatchNormalization", "Relu", "LeakyRelu", "PRelu", "Sigmoid", "Tanh", "Clip", "MaxPool", "AveragePool",
+      "GlobalAveragePool", "GlobalMaxPool", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Gemm", "MatMul", "Add", "Sub",
+      "Mul", "Div", "Sum", "Neg", "Exp", "Log", "Sqrt", "Concat", "Identity", "Dropout", "Softmax", "LogSoftmax",
+      "Transpose", "ReduceMean", "ReduceSum"));
+
+  /** Operators whose outputs carry no gradient (integers, booleans, shapes, constants). */
+  private static final Set<String> NON_DIFF = Set.of("Shape", "Size", "NonZero", "ArgMax", "ArgMin", "Equal", "Greater",
+      "Less", "GreaterOrEqual", "LessOrEqual", "Not", "And", "Or", "Xor", "IsNaN", "IsInf", "ConstantOfShape", "Constant",
+      "Range", "EyeLike", "RandomNormalLike", "RandomUniformLike", "RandomNormal", "RandomUniform", "Multinomial");
+
+  /** For operators with non-differentiable inputs (shapes, axes, bounds): the inputs a gradient flows through. */
+  private static final Map<String, Set<Integer>> DIFF_INPUTS = Map.ofEntries(
+      Map.entry("Reshape", Set.of(0)), Map.entry("Expand", Set.of(0)), Map.entry("Slice", Set.of(0)),
+      Map.entry("Squeeze", Set.of(0)), Map.entry("Unsqueeze", Set.of(0)), Map.entry("Tile", Set.of(0)),
+      Map.entry("Gather", Set.of(0)), Map.entry("Pad", Set.of(0)), Map.entry("Clip", Set.of(0)),
+      Map.entry("Resize", Set.of(0)), Map.entry("Upsample", Set.of(0)), Map.entry("Dropout", Set.of(0)),
+      Map.entry("Flatten", Set.of(0)), Map.entry("ReduceMean", Set.of(0)), Map.entry("ReduceSum", Set.of(0)),
+      Map.entry("Transpose", Set.of(0)), Map.entry("Where", Set.of(1, 2)), Map.entry("TopK", Set.of(0)),
+      Map.entry("Split", Set.of(0)), Map.entry("Cast", Set.of(0)));
+
+  /** The result: forward nodes (MaxPool nodes rewritten to also return indices), backward nodes, constants. */
+  record Result(List<NodeProto> forward, List<NodeProto> backward, List<TensorProto> constants, String gradName,
+                int opset, Map<String, Integer> tapeTypes) { }
+
+  private final OnnxGraph graph;
+  private final Map<String, long[]> shapes;
+  private final Set<String> batchDep;
+  private final String layer;
+  private final int opset;
+  private final List<NodeProto> out = new ArrayList<>();
+  private final List<TensorProto> consts = new ArrayList<>();
+  private final Map<String, String> constCache = new HashMap<>();
+  private final String prefix;
+  private int counter;
+  private boolean needsScatterAdd;
+
+  private Autodiff(OnnxGraph graph, Map<String, long[]> shapes, Set<String> batchDep, String layer, String prefix) {
+    this.graph = graph;
+    this.shapes = shapes;
+    this.batchDep = batchDep;
+    this.layer = layer;
+    this.opset = graph.opset;
+    this.prefix = prefix;
+  }
+
+  /** The first operator in {@code nodeIdx} that has no rule and lies on a gradient path, or null. */
+  static String firstUnsupported(OnnxGraph graph, List<Integer> nodeIdx, String from, String output) {
+    Set<String> active = active(graph, nodeIdx, from);
+    Set<String> needed = needed(graph, nodeIdx, output);
+    for (int i : nodeIdx) {
+      NodeProto n = graph.nodes.get(i);
+      if (NON_DIFF.contains(n.getOpType())) continue;
+      boolean on = false;
+      for (String o : n.getOutputList()) on |= active.contains(o) && needed.contains(o);
+      if (on && !SUPPORTED.contains(n.getOpType())) return n.getOpType() + " (node '" + n.getName() + "')";
+    }
+    return null;
+  }
+
+  /**
+   * Builds the backward graph of {@code nodeIdx} (topologically ordered tail nodes) from {@code dOutput} (the gradient
+   * of graph output {@code output}) to {@code from}.
+   */
+  static Result build(OnnxGraph graph, List<Integer> nodeIdx, String from, String output, String dOutput,
+                      Map<String, long[]> shapes, Set<String> batchDep, String layer) {
+    return new Autodiff(graph, shapes, batchDep, layer, "xcam_grad/").run(nodeIdx, from, output, dOutput);
+  }
+
+  private static Set<String> active(OnnxGraph graph, List<Integer> nodeIdx, String from) {
+    Set<String> active = new HashSet<>();
+    active.add(from);
+    for (int i : nodeIdx) {
+      NodeProto n = graph.nodes.get(i);
+      if (NON_DIFF.contains(n.getOpType())) continue;
+      Set<Integer> d = DIFF_INPUTS.get(n.getOpType());
+      boolean any = false;
+      for (int k = 0; k < n.getInputCount(); k++) if ((d == null || d.contains(k)) && active.contains(n.getInput(k))) any = true;
+      if (any) active.addAll(n.getOutputList());
+    }
+    return active;
+  }
+
+  private static Set<String> needed(OnnxGraph graph, List<Integer> nodeIdx, String output) {
+    Set<String> needed = new HashSet<>();
+    needed.add(output);
+    for (int j = nodeIdx.size() - 1; j >= 0; j--) {
+      NodeProto n = graph.nodes.get(nodeIdx.get(j));
+      boolean any = false;
+      for (String o : n.getOutputList()) any |= needed.contains(o);
+      if (any) needed.addAll(n.getInputList());
+    }
+    return needed;
+  }
+
+  private Result run(List<Integer> nodeIdx, String from, String output, String dOutput) {
+    Set<String> active = active(graph, nodeIdx, from);
+    Set<String> needed = needed(graph, nodeIdx, output);
+    Map<String, List<String>> grads = new LinkedHashMap<>();
+    grads.computeIfAbsent(output, k -> new ArrayList<>()).add(dOutput);
+    List<NodeProto> forward = new ArrayList<>();
+    for (int i : nodeIdx) forward.add(graph.nodes.get(i));
+    Map<String, Integer> extraTypes = new HashMap<>();
+    for (int j = nodeIdx.size() - 1; j >= 0; j--) {
+      NodeProto n = graph.nodes.get(nodeIdx.get(j));
+      if (NON_DIFF.contains(n.getOpType())) continue;
+      List<String> gs = grads.get(n.getOutputCount() > 0 ? n.getOutput(0) : "");
+      boolean outGrad = false;
+      for (String o : n.getOutputList()) outGrad |= grads.containsKey(o) && active.contains(o) && needed.contains(o);
+      if (!outGrad) continue;
+      List<Integer> act = new ArrayList<>();
+      Set<Integer> d = DIFF_INPUTS.get(n.getOpType());
+      for (int k = 0; k < n.getInputCount(); k++) {
+        if (!n.getInput(k).isEmpty() && (d == null || d.contains(k)) && active.contains(n.getInput(k))) act.add(k);
+      }
+      if (act.isEmpty()) continue;
+      if (!SUPPORTED.contains(n.getOpType())) throw unsupported(n, null);
+      for (int k = 1; k < n.getOutputCount(); k++) {
+        if (grads.containsKey(n.getOutput(k)) && !n.getOpType().equals("Dropout")) throw unsupported(n, "its output #" + k);
+      }
+      if (gs == null) continue;
+      String g = sum(gs);
+      Map<Integer, String> r;
+      if (n.getOpType().equals("MaxPool")) {
+        String idx;
+        if (n.getOutputCount() > 1 && !n.getOutput(1).isEmpty()) {
+          idx = n.getOutput(1);
+        } else {
+          idx = fresh("maxpool_indices");
+          NodeProto rewritten = n.toBuilder().clearOutput().addOutput(n.getOutput(0)).addOutput(idx).build();
+          forward.set(j, rewritten);
+        }
+        extraTypes.put(idx, TensorProto.DataType.INT64_VALUE);
+        r = Map.of(0, maxPool(n, g, idx));
+      } else {
+        r = rule(n, g, act);
+      }
+      for (int k : act) {
+        String gi = r.get(k);
+        if (gi == null) throw unsupported(n, "its input #" + k + " ('" + n.getInput(k) + "', computed from the layer)");
+        grads.computeIfAbsent(n.getInput(k), x -> new ArrayList<>()).add(gi);
+      }
+    }
+    String gFrom;
+    List<String> gl = grads.get(from);
+    if (gl == null) {
+      gFrom = emit("ConstantOfShape", new String[] {emit("Shape", from)},
+          AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
+              .setT(floatTensor("zero", new float[] {0f}, new long[] {1})).build());
+    } else {
+      gFrom = sum(gl);
+    }
+    int newOpset = opset;
+    if (needsScatterAdd && opset < 16) {
+      if (opset < 13) {
+        throw new UnsupportedCapabilityException("gradients through overlapping MaxPool need ONNX opset >= 13, but model "
+            + graph.file + " uses opset " + opset + " (layer '" + layer + "'); re-export it with opset_version=13 or later");
+      }
+      newOpset = 16;
+    }
+    // the forward tensors the backward nodes read (what tailWithGradient keeps from its first run)
+    Set<String> fwdProduced = new HashSet<>();
+    fwdProduced.add(from);
+    for (NodeProto n : forward) fwdProduced.addAll(n.getOutputList());
+    Map<String, Integer> tape = new LinkedHashMap<>();
+    for (NodeProto n : out) {
+      for (String in : n.getInputList()) {
+        if (fwdProduced.contains(in) && !in.equals(dOutput)) tape.put(in, extraTypes.getOrDefault(in, TensorProto.DataType.FLOAT_VALUE));
+      }
+    }
+    return new Result(forward, List.copyOf(out), List.copyOf(consts), gFrom, newOpset, tape);
+  }
+
+  private UnsupportedCapabilityException unsupported(NodeProto n, String what) {
+    String where = "operator " + n.getOpType() + " (node '" + n.getName() + "')";
+    String msg = what == null
+        ? "cannot compute gradients at layer '" + layer + "': " + where + " between the layer and the output has no reverse-mode rule"
+          + " in the ONNX engine (supported: " + String.join(", ", SUPPORTED) + "); cut at a later layer, or use a TorchScript bundle with --engine djl"
+        : "cannot compute gradients at layer '" + layer + "': gradient of " + where + " with respect to " + what
+          + " is not implemented; cut at a later layer, or use a TorchScript bundle with --engine djl";
+    return new UnsupportedCapabilityException(msg, Set.of(org.xcam.api.Capability.VJP));
+  }
+
+  // ---------------------------------------------------------------------------------------------- the rules
+
+  private Map<Integer, String> rule(NodeProto n, String g, List<Integer> act) {
+    Map<Integer, String> r = new HashMap<>();
+    String y = n.getOutput(0);
+    String x = n.getInput(0);
+    switch (n.getOpType()) {
+      case "Identity", "Dropout" -> r.put(0, g);
+      case "Flatten", "Reshape", "Squeeze", "Unsqueeze" -> r.put(0, emit("Reshape", g, emit("Shape", x)));
+      case "Relu" -> r.put(0, emit("Where", emit("Greater", x, cf(0f)), g, cf(0f)));
+      case "LeakyRelu" -> r.put(0, emit("Where", emit("Greater", x, cf(0f)), g, emit("Mul", g, cf(OnnxGraph.attrFloat(n, "alpha", 0.01f)))));
+      case "PRelu" -> r.put(0, emit("Where", emit("Greater", x, cf(0f)), g, emit("Mul", g, n.getInput(1))));
+      case "Sigmoid" -> r.put(0, emit("Mul", g, emit("Mul", y, emit("Sub", cf(1f), y))));
+      case "Tanh" -> r.put(0, emit("Mul", g, emit("Sub", cf(1f), emit("Mul", y, y))));
+      case "Exp" -> r.put(0, emit("Mul", g, y));
+      case "Log" -> r.put(0, emit("Div", g, x));
+      case "Sqrt" -> r.put(0, emit("Div", emit("Mul", g, cf(0.5f)), y));
+      case "Neg" -> r.put(0, emit("Neg", g));
+      case "Clip" -> r.put(0, clip(n, g));
+      case "Conv" -> {
+        if (act.contains(1)) return r; // weight computed from the layer: no rule
+        r.put(0, conv(n, g));
+      }
+      case "BatchNormalization" -> {
+        if (OnnxGraph.attrInt(n, "training_mode", 0) != 0) return r;
+        if (act.size() > 1 || !act.contains(0)) return r;
+        int rank = shape(x).length;
+        long[] target = new long[Math.max(1, rank - 1)];
+        Arrays.fill(target, 1);
+        target[0] = -1;
+        String factor = emit("Div", n.getInput(1), emit("Sqrt", emit("Add", n.getInput(4), cf(OnnxGraph.attrFloat(n, "epsilon", 1e-5f)))));
+        r.put(0, emit("Mul", g, reshape(factor, target)));
+      }
+      case "AveragePool" -> r.put(0, avgPool(n, g));
+      case "GlobalAveragePool" -> {
+        long[] s = shape(x);
+        long count = 1;
+        for (int i = 2; i < s.length; i++) count *= s[i];
+        r.put(0, emit("Mul", emit("Expand", g, emit("Shape", x)), cf(1f / count)));
+      }
+      case "GlobalMaxPool" -> r.put(0, emit("Where", emit("Equal", x, y), g, cf(0f)));
+      case "ReduceMean", "ReduceSum" -> r.put(0, reduce(n, g));
+      case "Gemm" -> gemm(n, g, act, r);
+      case "MatMul" -> matmul(n, g, act, r);
+      case "Add", "Sum" -> {
+        for (int k : act) r.put(k, unbroadcast(g, y, n.getInput(k)));
+      }
+      case "Sub" -> {
+        if (act.contains(0)) r.put(0, unbroadcast(g, y, n.getInput(0)));
+        if (act.contains(1)) r.put(1, emit("Neg", unbroadcast(g, y, n.getInput(1))));
+      }
+      case "Mul" -> {
+        if (act.contains(0)) r.put(0, unbroadcast(emit("Mul", g, n.getInput(1)), y, n.getInput(0)));
+        if (act.contains(1)) r.put(1, unbroadcast(emit("Mul", g, n.getInput(0)), y, n.getInput(1)));
+      }
+      case "Div" -> {
+        String gOverB = emit("Div", g, n.getInput(1));
+        if (act.contains(0)) r.put(0, unbroadcast(gOverB, y, n.getInput(0)));
+        if (act.contains(1)) r.put(1, unbroadcast(emit("Neg", emit("Mul", gOverB, y)), y, n.getInput(1)));
+      }
+      case "Concat" -> {
+        int rank = shape(y).length;
+        long axis = OnnxGraph.attrInt(n, "axis", 0);
+        if (axis < 0) axis += rank;
+        long off = 0;
+        for (int k = 0; k < n.getInputCount(); k++) {
+          long size = shape(n.getInput(k))[(int) axis];
+          if (act.contains(k)) r.put(k, slice(g, new long[] {off}, new long[] {off + size}, new long[] {axis}));
+          off += size;
+        }
+      }
+      case "Softmax", "LogSoftmax" -> {
+        int rank = shape(y).length;
+        long axis = OnnxGraph.attrInt(n, "axis", opset >= 13 ? -1 : 1);
+        if (axis < 0) axis += rank;
+        if (opset < 13 && axis != rank - 1) return r; // coerced-to-2D semantics differ; no rule
+        if (n.getOpType().equals("Softmax")) {
+          String s = reduceSum(emit("Mul", g, y), new long[] {axis}, true);
+          r.put(0, emit("Mul", y, emit("Sub", g, s)));
+        } else {
+          String s = reduceSum(g, new long[] {axis}, true);
+          r.put(0, emit("Sub", g, emit("Mul", emit("Exp", y), s)));
+        }
+      }
+      case "Transpose" -> {
+        int rank = shape(x).length;
+        long[] perm = OnnxGraph.attrInts(n, "perm");
+        if (perm == null) {
+          perm = new long[rank];
+          for (int i = 0; i < rank; i++) perm[i] = rank - 1 - i;
+        }
+        long[] inv = new long[rank];
+        for (int i = 0; i < rank; i++) inv[(int) perm[i]] = i;
+        r.put(0, emit("Transpose", new String[] {g}, ints("perm", inv)));
+      }
+      default -> { }
+    }
+    return r;
+  }
+
+  private String clip(NodeProto n, String g) {
+    String x = n.getInput(0);
+    String lo = null, hi = null;
+    if (opset >= 11) {
+      if (n.getInputCount() > 1 && !n.getInput(1).isEmpty()) lo = n.getInput(1);
+      if (n.getInputCount() > 2 && !n.getInput(2).isEmpty()) hi = n.getInput(2);
+    } else {
+      if (OnnxGraph.attr(n, "min") != null) lo = cf(OnnxGraph.attrFloat(n, "min", 0f));
+      if (OnnxGraph.attr(n, "max") != null) hi = cf(OnnxGraph.attrFloat(n, "max", 0f));
+    }
+    String mask = null;
+    if (lo != null) mask = emit("Not", emit("Less", x, lo));
+    if (hi != null) {
+      String m2 = emit("Not", emit("Greater", x, hi));
+      mask = mask == null ? m2 : emit("And", mask, m2);
+    }
+    return mask == null ? g : emit("Where", mask, g, cf(0f));
+  }
+
+  /** Begin pads, resolving auto_pad against the known in/out sizes. */
+  private static long[] beginPads(NodeProto n, long[] in, long[] outS, long[] k, long[] s, long[] d) {
+    int nd = k.length;
+    long[] pb = new long[nd];
+    String auto = OnnxGraph.attrString(n, "auto_pad", "NOTSET");
+    long[] pads = OnnxGraph.attrInts(n, "pads");
+    for (int i = 0; i < nd; i++) {
+      long keff = (k[i] - 1) * d[i] + 1;
+      long total = Math.max(0, (outS[i] - 1) * s[i] + keff - in[i]);
+      pb[i] = switch (auto) {
+        case "SAME_UPPER" -> total / 2;
+        case "SAME_LOWER" -> total - total / 2;
+        case "VALID" -> 0;
+        default -> pads == null ? 0 : pads[i];
+      };
+    }
+    return pb;
+  }
+
+  private static long[] orOnes(long[] v, int nd) {
+    if (v != null) return v;
+    long[] r = new long[nd];
+    Arrays.fill(r, 1);
+    return r;
+  }
+
+  /**
+   * ConvTranspose pads/output_padding that make the transpose of a window pattern (in -> out) produce exactly
+   * {@code in} positions: {pads (2*nd), output_padding (nd)}.
+   */
+  private static long[][] transposeGeometry(long[] in, long[] outS, long[] k, long[] s, long[] d, long[] pb) {
+    int nd = k.length;
+    long[] pads = new long[2 * nd];
+    long[] op = new long[nd];
+    for (int i = 0; i < nd; i++) {
+      long keff = (k[i] - 1) * d[i] + 1;
+      long rem = s[i] * (outS[i] - 1) + keff - in[i] - pb[i];
+      pads[i] = pb[i];
+      if (rem >= 0) pads[nd + i] = rem;
+      else op[i] = -rem;
+    }
+    return new long[][] {pads, op};
+  }
+
+  private String conv(NodeProto n, String g) {
+    String x = n.getInput(0), w = n.getInput(1);
+    long[] sx = shape(x), sy = shape(n.getOutput(0)), sw = shape(w);
+    int nd = sx.length - 2;
+    long[] k = OnnxGraph.attrInts(n, "kernel_shape");
+    if (k == null) k = Arrays.copyOfRange(sw, 2, sw.length);
+    long[] s = orOnes(OnnxGraph.attrInts(n, "strides"), nd);
+    long[] d = orOnes(OnnxGraph.attrInts(n, "dilations"), nd);
+    long[] in = Arrays.copyOfRange(sx, 2, sx.length), o = Arrays.copyOfRange(sy, 2, sy.length);
+    long[] pb = beginPads(n, in, o, k, s, d);
+    long[][] geo = transposeGeometry(in, o, k, s, d, pb);
+    return emit("ConvTranspose", new String[] {g, w}, i("group", OnnxGraph.attrInt(n, "group", 1)), ints("kernel_shape", k),
+        ints("strides", s), ints("dilations", d), ints("pads", geo[0]), ints("output_padding", geo[1]));
+  }
+
+  private String maxPool(NodeProto n, String g, String idx) {
+    String x = n.getInput(0);
+    long[] k = OnnxGraph.attrInts(n, "kernel_shape");
+    long[] s = orOnes(OnnxGraph.attrInts(n, "strides"), k.length);
+    long[] d = orOnes(OnnxGraph.attrInts(n, "dilations"), k.length);
+    boolean overlap = false;
+    for (int i = 0; i < k.length; i++) overlap |= (k[i] - 1) * d[i] + 1 > s[i];
+    needsScatterAdd |= overlap;
+    String zeros = emit("ConstantOfShape", new String[] {reshape(emit("Size", x), new long[] {1})},
+        AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
+            .setT(floatTensor("zero", new float[] {0f}, new long[] {1})).build());
+    String scattered = overlap
+        ? emit("ScatterElements", new String[] {zeros, reshape(idx, new long[] {-1}), reshape(g, new long[] {-1})}, i("axis", 0), s("reduction", "add"))
+        : emit("ScatterElements", new String[] {zeros, reshape(idx, new long[] {-1}), reshape(g, new long[] {-1})}, i("axis", 0));
+    return emit("Reshape", scattered, emit("Shape", x));
+  }
+
+  private String avgPool(NodeProto n, String g) {
+    String x = n.getInput(0);
+    long[] sx = shape(x), sy = shape(n.getOutput(0));
+    int nd = sx.length - 2;
+    long[] k = OnnxGraph.attrInts(n, "kernel_shape");
+    long[] s = orOnes(OnnxGraph.attrInts(n, "strides"), nd);
+    long[] dil = OnnxGraph.attrInts(n, "dilations");
+    if (dil != null) for (long v : dil) if (v != 1) throw unsupported(n, "dilations other than 1");
+    long[] d = orOnes(null, nd);
+    long[] in = Arrays.copyOfRange(sx, 2, sx.length), o = Arrays.copyOfRange(sy, 2, sy.length);
+    long[] pb = beginPads(n, in, o, k, s, d);
+    long[] pads = OnnxGraph.attrInts(n, "pads");
+    String auto = OnnxGraph.attrString(n, "auto_pad", "NOTSET");
+    boolean includePad = OnnxGraph.attrInt(n, "count_include_pad", 0) != 0;
+    // the divisor of every output position, per axis (window clipped to the input, or to the padded input)
+    long[][] cnt = new long[nd][];
+    for (int i = 0; i < nd; i++) {
+      long pe = auto.equals("NOTSET") ? (pads == null ? 0 : pads[nd + i]) : Math.max(0, (o[i] - 1) * s[i] + k[i] - in[i] - pb[i]);
+      cnt[i] = new long[(int) o[i]];
+      for (int p = 0; p < o[i]; p++) {
+        long st = p * s[i] - pb[i], en = st + k[i];
+        long lo = includePad ? -pb[i] : 0, hi = includePad ? in[i] + pe : in[i];
+        cnt[i][p] = Math.max(1, Math.min(en, hi) - Math.max(st, lo));
+      }
+    }
+    int total = 1;
+    for (long v : o) total *= (int) v;
+    float[] wmap = new float[total];
+    for (int f = 0; f < total; f++) {
+      long c = 1;
+      int rem = f;
+      for (int i = nd - 1; i >= 0; i--) {
+        c *= cnt[i][(int) (rem % o[i])];
+        rem /= (int) o[i];
+      }
+      wmap[f] = 1f / c;
+    }
+    long[] wdims = new long[nd + 2];
+    wdims[0] = 1;
+    wdims[1] = 1;
+    System.arraycopy(o, 0, wdims, 2, nd);
+    String scaled = emit("Mul", g, constTensor("avgpool_divisor", wmap, wdims));
+    long channels = sx[1];
+    long[] kd = new long[nd + 2];
+    kd[0] = channels;
+    kd[1] = 1;
+    System.arraycopy(k, 0, kd, 2, nd);
+    long kn = 1;
+    for (long v : kd) kn *= v;
+    float[] ones = new float[(int) kn];
+    Arrays.fill(ones, 1f);
+    long[][] geo = transposeGeometry(in, o, k, s, d, pb);
+    return emit("ConvTranspose", new String[] {scaled, constTensor("avgpool_ones", ones, kd)}, i("group", channels),
+        ints("kernel_shape", k), ints("strides", s), ints("pads", geo[0]), ints("output_padding", geo[1]));
+  }
+
+  private String reduce(NodeProto n, String g) {
+    String x = n.getInput(0);
+    long[] sx = shape(x);
+    int rank = sx.length;
+    long[] axes = OnnxGraph.attrInts(n, "axes");
+    if (axes == null && n.getInputCount() > 1 && !n.getInput(1).isEmpty()) axes = constInts(n.getInput(1));
+    if (axes == null || axes.length == 0) {
+      if (OnnxGraph.attrInt(n, "noop_with_empty_axes", 0) != 0) return g;
+      axes = new long[rank];
+      for (int i = 0; i < rank; i++) axes[i] = i;
+    }
+    boolean[] red = new boolean[rank];
+    long count = 1;
+    for (long a : axes) {
+      int ax = (int) (a < 0 ? a + rank : a);
+      red[ax] = true;
+      count *= sx[ax];
+    }
+    String gk = g;
+    if (OnnxGraph.attrInt(n, "keepdims", 1) == 0) {
+      long[] target = new long[rank];
+      for (int i = 0; i < rank; i++) target[i] = red[i] ? 1 : sx[i];
+      if (!red[0] && batchDep.contains(x)) target[0] = 0;
+      gk = reshape(g, target);
+    }
+    String e = emit("Expand", gk, emit("Shape", x));
+    return n.getOpType().equals("ReduceMean") ? emit("Mul", e, cf(1f / count)) : e;
+  }
+
+  private long[] constInts(String name) {
+    TensorProto t = graph.initializers.get(name);
+    if (t == null) {
+      Integer p = graph.producer.get(name);
+      if (p != null && graph.nodes.get(p).getOpType().equals("Constant")) {
+        AttributeProto a = OnnxGraph.attr(graph.nodes.get(p), "value");
+        if (a != null) t = a.getT();
+      }
+    }
+    if (t == null) return null;
+    if (t.getInt64DataCount() > 0) return t.getInt64DataList().stream().mapToLong(Long::longValue).toArray();
+    ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    long[] r = new long[b.remaining() / 8];
+    for (int i = 0; i < r.length; i++) r[i] = b.getLong();
+    return r;
+  }
+
+  private void gemm(NodeProto n, String g, List<Integer> act, Map<Integer, String> r) {
+    long ta = OnnxGraph.attrInt(n, "transA", 0), tb = OnnxGraph.attrInt(n, "transB", 0);
+    float alpha = OnnxGraph.attrFloat(n, "alpha", 1f), beta = OnnxGraph.attrFloat(n, "beta", 1f);
+    String a = n.getInput(0), b = n.getInput(1);
+    String zero = cf(0f);
+    if (act.contains(0)) {
+      r.put(0, ta == 0
+          ? emit("Gemm", new String[] {g, b, zero}, f("alpha", alpha), i("transA", 0), i("transB", 1 - tb))
+          : emit("Gemm", new String[] {b, g, zero}, f("alpha", alpha), i("transA", tb), i("transB", 1)));
+    }
+    if (act.contains(1)) {
+      r.put(1, tb == 0
+          ? emit("Gemm", new String[] {a, g, zero}, f("alpha", alpha), i("transA", 1 - ta), i("transB", 0))
+          : emit("Gemm", new String[] {g, a, zero}, f("alpha", alpha), i("transA", 1), i("transB", ta)));
+    }
+    if (act.contains(2)) {
+      String gc = beta == 1f ? g : emit("Mul", g, cf(beta));
+      r.put(2, unbroadcast(gc, n.getOutput(0), n.getInput(2)));
+    }
+  }
+
+  private void matmul(NodeProto n, String g, List<Integer> act, Map<Integer, String> r) {
+    String a = n.getInput(0), b = n.getInput(1), y = n.getOutput(0);
+    long[] sa = shape(a), sb = shape(b), sy = shape(y);
+    if (sa.length < 2 || sb.length < 2) {
+      throw unsupported(n, "a 1-D operand (only matrix and batched-matrix MatMul have a rule)");
+    }
+    if (act.contains(0)) {
+      String ga = emit("MatMul", g, transposeLast(b, sb.length));
+      long[] gs = sy.clone();
+      gs[gs.length - 1] = sa[sa.length - 1];
+      r.put(0, unbroadcast(ga, gs, batchDep.contains(y), a));
+    }
+    if (act.contains(1)) {
+      String gb = emit("MatMul", transposeLast(a, sa.length), g);
+      long[] gs = sy.clone();
+      gs[gs.length - 2] = sb[sb.length - 2];
+      r.put(1, unbroadcast(gb, gs, batchDep.contains(y), b));
+    }
+  }
+
+  private String transposeLast(String t, int rank) {
+    long[] perm = new long[rank];
+    for (int i = 0; i < rank; i++) perm[i] = i;
+    perm[rank - 1] = rank - 2;
+    perm[rank - 2] = rank - 1;
+    return emit("Transpose", new String[] {t}, ints("perm", perm));
+  }
+
+  // ------------------------------------------------------------------------------------------- helpers
+
+  private long[] shape(String t) {
+    long[] s = shapes.get(t);
+    if (s == null) {
+      TensorProto init = graph.initializers.get(t);
+      if (init != null) return init.getDimsList().stream().mapToLong(Long::longValue).toArray();
+      throw new IllegalStateException("no shape known for tensor '" + t + "' (layer '" + layer + "')");
+    }
+    return s;
+  }
+
+  private String unbroadcast(String g, String c, String a) {
+    return unbroadcast(g, shape(c), batchDep.contains(c), a);
+  }
+
+  /** Sums {@code g} (shaped like {@code sc}) over the axes along which {@code a} was broadcast, reshaped to {@code a}. */
+  private String unbroadcast(String g, long[] sc, boolean cBatch, String a) {
+    long[] sa = shape(a);
+    boolean aBatch = batchDep.contains(a);
+    int rc = sc.length, ra = sa.length;
+    List<Long> axes = new ArrayList<>();
+    for (int i = 0; i < rc; i++) {
+      int j = i - (rc - ra);
+      if (j < 0) {
+        axes.add((long) i);
+      } else if (sa[j] == 1 && sc[i] != 1) {
+        axes.add((long) i);
+      } else if (i == 0 && j == 0 && sa[j] == 1 && cBatch && !aBatch) {
+        axes.add(0L);
+      }
+    }
+    if (axes.isEmpty() && rc == ra) return g;
+    String r = g;
+    if (!axes.isEmpty()) r = reduceSum(g, axes.stream().mapToLong(Long::longValue).toArray(), true);
+    long[] target = sa.clone();
+    if (aBatch && ra == rc && ra > 0) target[0] = 0;
+    return reshape(r, target);
+  }
+
+  private String reduceSum(String x, long[] axes, boolean keep) {
+    if (opset >= 13) return emit("ReduceSum", new String[] {x, ci64(axes)}, i("keepdims", keep ? 1 : 0));
+    return emit("ReduceSum", new String[] {x}, ints("axes", axes), i("keepdims", keep ? 1 : 0));
+  }
+
+  private String slice(String x, long[] starts, long[] ends, long[] axes) {
+    if (opset >= 10) return emit("Slice", x, ci64(starts), ci64(ends), ci64(axes));
+    return emit("Slice", new String[] {x}, ints("starts", starts), ints("ends", ends), ints("axes", axes));
+  }
+
+  private String reshape(String x, long[] shape) {
+    return emit("Reshape", x, ci64(shape));
+  }
+
+  private String sum(List<String> gs) {
+    return gs.size() == 1 ? gs.get(0) : emit("Sum", gs.toArray(String[]::new));
+  }
+
+  private String fresh(String hint) {
+    return prefix + hint + "_" + (counter++);
+  }
+
+  private String emit(String op, String... inputs) {
+    return emit(op, inputs, new AttributeProto[0]);
+  }
+
+  private String emit(String op, String[] inputs, AttributeProto... attrs) {
+    String o = fresh(op);
+    NodeProto.Builder b = NodeProto.newBuilder().setOpType(op).setName(o).addOutput(o);
+    for (String in : inputs) b.addInput(in);
+    for (AttributeProto a : attrs) b.addAttribute(a);
+    out.add(b.build());
+    return o;
+  }
+
+  private String cf(float v) {
+    return constCache.computeIfAbsent("f" + Float.floatToIntBits(v), k -> {
+      String name = fresh("const");
+      consts.add(floatTensor(name, new float[] {v}, new long[0]));
+      return name;
+    });
+  }
+
+  private String ci64(long[] v) {
+    return constCache.computeIfAbsent("i" + Arrays.toString(v), k -> {
+      String name = fresh("const");
+      ByteBuffer bb = ByteBuffer.allocate(8 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+      for (long x : v) bb.putLong(x);
+      consts.add(TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64_VALUE).addDims(v.length)
+          .setRawData(ByteString.copyFrom(bb.array())).build());
+      return name;
+    });
+  }
+
+  private String constTensor(String hint, float[] v, long[] dims) {
+    String name = fresh(hint);
+    consts.add(floatTensor(name, v, dims));
+    return name;
+  }
+
+  static TensorProto floatTensor(String name, float[] v, long[] dims) {
+    ByteBuffer bb = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+    for (float x : v) bb.putFloat(x);
+    TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE)
+        .setRawData(ByteString.copyFrom(bb.array()));
+    for (long d : dims) t.addDims(d);
+    return t.build();
+  }
+
+  static AttributeProto i(String name, long v) {
+    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
+  }
+
+  static AttributeProto f(String name, float v) {
+    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(v).build();
+  }
+
+  static AttributeProto s(String name, String v) {
+    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8(v)).build();
+  }
+
+  static AttributeProto ints(String name, long[] v) {
+    AttributeProto.Builder b = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+    for (long x : v) b.addInts(x);
+    return b.build();
+  }
+
+  /** Names used by generated nodes never collide with the model's (the prefix is not a legal PyTorch export name). */
+  static Set<String> names(List<NodeProto> nodes) {
+    Set<String> r = new LinkedHashSet<>();
+    for (NodeProto n : nodes) r.addAll(n.getOutputList());
+    return r;
+  }
+}

@@ -1,0 +1,436 @@
+package org.xcam.engine.onnx;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xcam.api.Capability;
+import org.xcam.api.EngineException;
+import org.xcam.api.InputSpec;
+import org.xcam.api.InvalidInputException;
+import org.xcam.api.LayerHook;
+import org.xcam.api.LayerInfo;
+import org.xcam.api.Model;
+import org.xcam.api.ModelInfo;
+import org.xcam.api.ModelLoadException;
+import org.xcam.api.Task;
+import org.xcam.api.Tensor;
+import org.xcam.api.UnknownNameException;
+import org.xcam.api.XcamException;
+import org.xcam.api.bundle.BundleManifest;
+import org.xcam.engine.onnx.proto.OnnxProto.NodeProto;
+import org.xcam.engine.onnx.proto.OnnxProto.TensorShapeProto;
+import org.xcam.engine.onnx.proto.OnnxProto.ValueInfoProto;
+
+/**
+ * An ONNX classifier on ONNX Runtime: a plain {@code .onnx} file (layers = the graph's 4-D tensors that are clean
+ * cuts, found with one probe forward) or a bundle's {@code model.onnx} (layers named by the manifest's {@code onnx}
+ * map). Sessions are built once per (model, layer) and cached; every call is batched (a model exported with a fixed
+ * batch of 1 runs its items one by one, as logged at load).
+ */
+public final class OnnxModel implements Model {
+  private static final Logger LOG = LoggerFactory.getLogger(OnnxModel.class);
+
+  final OnnxGraph graph;
+  final OrtSupport ort;
+  final ModelInfo info;
+  final boolean fixedBatch;
+  /** Shapes at batch 1 of every tensor (probe), element types of every node output. */
+  final Map<String, long[]> shapes;
+  final Map<String, Integer> types;
+  final Set<String> batchDep;
+  /** Layer name (manifest or tensor name) -> ONNX tensor name. */
+  private final Map<String, String> layerTensors;
+  private final Set<Capability> caps;
+  private final OrtSession forward;
+  private final Map<String, OnnxLayer> hooks = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  private OnnxModel(OnnxGraph graph, OrtSupport ort, ModelInfo info, boolean fixedBatch, Map<String, long[]> shapes,
+                    Map<String, Integer> types, Set<String> batchDep, Map<String, String> layerTensors,
+                    OrtSession forward) {
+    this.graph = graph;
+    this.ort = ort;
+    this.fixedBatch = fixedBatch;
+    this.shapes = shapes;
+    this.types = types;
+    this.batchDep = batchDep;
+    this.layerTensors = layerTensors;
+    this.forward = forward;
+    EnumSet<Capability> c = EnumSet.of(Capability.FORWARD, Capability.LAYER_CUT);
+    String out = graph.outputName();
+    if (info.defaultLayer() != null) {
+      String t = layerTensors.get(info.defaultLayer());
+      if (Autodiff.firstUnsupported(graph, graph.closure(List.of(out), Set.of(t)), t, out) == null) c.add(Capability.VJP);
+    }
+    if (Autodiff.firstUnsupported(graph, graph.closure(List.of(out), Set.of(graph.inputName())), graph.inputName(), out) == null) {
+      c.add(Capability.INPUT_GRADIENT);
+    }
+    this.caps = Set.copyOf(c);
+    Map<String, Object> extra = new LinkedHashMap<>(info.extra());
+    extra.put("onnxDevice", ort.device());
+    extra.put("onnxOpset", graph.opset);
+    extra.put("onnxFixedBatch", fixedBatch);
+    this.info = new ModelInfo(info.name(), info.task(), info.labels(), info.input(), info.layers(), info.defaultLayer(),
+        info.source(), info.engine(), extra);
+  }
+
+  /** Loads a plain {@code .onnx} file or a bundle directory's {@code model.onnx}. */
+  public static OnnxModel load(Path path, Map<String, String> options) {
+    BundleManifest manifest = null;
+    Path file = path;
+    if (Files.isDirectory(path)) {
+      manifest = BundleManifest.read(path);
+      file = manifest.modelOnnx();
+      if (!Files.isRegularFile(file)) {
+        throw new ModelLoadException("bundle " + path + " has no model.onnx; export one with tools/export_bundle.py (ONNX is optional"
+            + " there), or load the bundle with --engine djl");
+      }
+    }
+    OnnxGraph graph = OnnxGraph.read(file);
+    if (graph.inputs.size() != 1) {
+      throw new ModelLoadException("ONNX model " + file + " takes " + graph.inputs.size() + " inputs; xcam supports models with one image input [N, C, H, W]");
+    }
+    ValueInfoProto in = graph.inputs.get(0);
+    var tt = in.getType().getTensorType();
+    if (tt.getElemType() != 1) {
+      throw new ModelLoadException("ONNX model " + file + " takes input '" + in.getName() + "' of element type " + tt.getElemType()
+          + ", not float32; re-export it with a float32 input");
+    }
+    List<TensorShapeProto.Dimension> dims = tt.getShape().getDimList();
+    if (tt.hasShape() && dims.size() != 4) {
+      throw new ModelLoadException("ONNX model " + file + " takes a rank-" + dims.size() + " input; xcam needs an image input [N, C, H, W]");
+    }
+    long[] fixed = new long[4];
+    for (int i = 0; i < 4; i++) fixed[i] = i < dims.size() && dims.get(i).hasDimValue() ? dims.get(i).getDimValue() : -1;
+    boolean fixedBatch = fixed[0] == 1;
+    if (fixed[0] > 1) {
+      throw new ModelLoadException("ONNX model " + file + " has a fixed batch of " + fixed[0]
+          + "; re-export it with a dynamic batch axis (dynamic_axes={'input': {0: 'batch'}})");
+    }
+    if (fixedBatch) LOG.info("ONNX model {} has a fixed batch of 1: batches run one image at a time", file);
+
+    InputSpec spec = inputSpec(file, manifest, fixed, options);
+    OrtSupport ort = new OrtSupport(options);
+
+    // probe: one forward at batch 1 returning every node output, for shapes and types
+    Map<String, long[]> shapes = new HashMap<>();
+    Map<String, Integer> types = new HashMap<>();
+    long[] inShape = {1, spec.channels(), spec.height(), spec.width()};
+    shapes.put(graph.inputName(), inShape);
+    try (OrtSession probe = ort.session(graph.withAllOutputs(), "shape probe of " + file.getFileName())) {
+      float[] x = new float[spec.channels() * spec.height() * spec.width()];
+      SplittableRandom r = new SplittableRandom(7);
+      for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+      try (OnnxTensor t = OnnxTensor.createTensor(ort.env(), FloatBuffer.wrap(x), inShape);
+           OrtSession.Result res = probe.run(Map.of(graph.inputName(), t))) {
+        for (Map.Entry<String, OnnxValue> e : res) {
+          if (e.getValue() instanceof OnnxTensor ot) {
+            shapes.put(e.getKey(), ot.getInfo().getShape());
+            types.put(e.getKey(), OrtSupport.elemType(ot));
+          }
+        }
+      }
+    } catch (OrtException e) {
+      throw new ModelLoadException("ONNX model " + file + " does not accept an input of shape " + Arrays.toString(inShape) + " ("
+          + OrtSupport.firstLine(e.getMessage()) + "); set the input size with engine options height/width/channels", e);
+    } catch (EngineException e) {
+      throw new ModelLoadException("ONNX Runtime cannot load " + file + ": " + e.getMessage(), e);
+    }
+    long[] outShape = shapes.get(graph.outputName());
+    if (outShape == null || outShape.length != 2 || types.getOrDefault(graph.outputName(), 0) != 1) {
+      throw new ModelLoadException("ONNX model " + file + ": first output '" + graph.outputName() + "' has shape "
+          + Arrays.toString(outShape) + "; xcam needs a float classifier output [N, K]");
+    }
+    int k = (int) outShape[1];
+
+    Set<String> batchDep = new HashSet<>();
+    batchDep.add(graph.inputName());
+    for (NodeProto n : graph.nodes) {
+      for (String i : OnnxGraph.allInputs(n)) {
+        if (batchDep.contains(i)) {
+          batchDep.addAll(n.getOutputList());
+          break;
+        }
+      }
+    }
+
+    // layers
+    Map<String, String> layerTensors = new LinkedHashMap<>();
+    List<LayerInfo> layers = new ArrayList<>();
+    String def;
+    String name;
+    Task task;
+    List<String> labels;
+    Map<String, Object> extra;
+    if (manifest != null) {
+      for (String l : manifest.layers()) {
+        String t = manifest.onnx().get(l);
+        if (t == null) {
+          throw new ModelLoadException("bundle manifest of " + path + " maps no ONNX tensor for layer '" + l
+              + "' (the \"onnx\" map); re-export the bundle with tools/export_bundle.py");
+        }
+        if (!graph.producer.containsKey(t)) {
+          throw new ModelLoadException("bundle manifest of " + path + " maps layer '" + l + "' to ONNX tensor '" + t
+              + "', which model.onnx does not have (closest: " + String.join(", ", closest(t, graph.producedTensors(), 3))
+              + "); re-export the bundle");
+        }
+        layerTensors.put(l, t);
+        layers.add(new LayerInfo(l, chw(shapes.get(t))));
+      }
+      def = manifest.defaultLayer();
+      name = manifest.name();
+      task = manifest.task();
+      labels = manifest.labels();
+      if (labels.size() != k) {
+        throw new ModelLoadException("bundle " + path + ": manifest lists " + labels.size() + " labels but model.onnx has " + k + " outputs; fix the manifest");
+      }
+      extra = manifest.extra();
+    } else {
+      List<String> fourD = new ArrayList<>();
+      for (String t : graph.producedTensors()) {
+        long[] s = shapes.get(t);
+        if (s != null && s.length == 4 && types.getOrDefault(t, 0) == 1 && !t.equals(graph.outputName())) fourD.add(t);
+      }
+      if (fourD.isEmpty()) {
+        throw new ModelLoadException("ONNX model " + file + " has no 4-D tensors (no convolutional feature maps to cut at);"
+            + " xcam explains image classifiers with convolutional layers");
+      }
+      for (String t : fourD) {
+        if (graph.cutBlocker(t) == null) {
+          layerTensors.put(t, t);
+          layers.add(new LayerInfo(t, chw(shapes.get(t))));
+        }
+      }
+      if (layers.isEmpty()) {
+        throw new ModelLoadException("ONNX model " + file + " has 4-D tensors but none is a clean cut (the output always also"
+            + " reads the input around them); xcam cannot cut this graph");
+      }
+      def = layers.get(layers.size() - 1).name();
+      for (LayerInfo l : layers) if (l.height() * l.width() > 1) def = l.name();
+      String fn = file.getFileName().toString();
+      name = options.getOrDefault("name", fn.endsWith(".onnx") ? fn.substring(0, fn.length() - 5) : fn);
+      task = Task.fromId(options.getOrDefault("task", "multiclass"));
+      labels = new ArrayList<>();
+      String lab = options.get("labels");
+      if (lab != null) {
+        for (String s : lab.split(",")) labels.add(s.trim());
+        if (labels.size() != k) throw new InvalidInputException("engine option labels lists " + labels.size() + " labels but the model has " + k + " outputs");
+      } else {
+        for (int i = 0; i < k; i++) labels.add("class " + i);
+      }
+      extra = Map.of();
+    }
+    ModelInfo info = new ModelInfo(name, task, labels, spec, layers, def, path.toString(), OnnxEngineProvider.NAME, extra);
+    OrtSession fwd = ort.session(graph.model, "forward session of " + file.getFileName());
+    LOG.info("ONNX model {}: {} nodes, opset {}, {} layers (default {}), device {}", file.getFileName(), graph.nodes.size(),
+        graph.opset, layers.size(), def, ort.device());
+    return new OnnxModel(graph, ort, info, fixedBatch, shapes, types, batchDep, layerTensors, fwd);
+  }
+
+  private static InputSpec inputSpec(Path file, BundleManifest manifest, long[] fixed, Map<String, String> options) {
+    if (manifest != null) {
+      InputSpec s = manifest.input();
+      long[] want = {s.channels(), s.height(), s.width()};
+      for (int i = 0; i < 3; i++) {
+        if (fixed[i + 1] > 0 && fixed[i + 1] != want[i]) {
+          throw new ModelLoadException("bundle " + manifest.dir() + ": manifest input " + s.channels() + "x" + s.height() + "x" + s.width()
+              + " disagrees with model.onnx input " + Arrays.toString(fixed) + "; re-export the bundle");
+        }
+      }
+      return s;
+    }
+    int c = dim(fixed[1], options, "channels", 3);
+    int h = dim(fixed[2], options, "height", 224);
+    int w = dim(fixed[3], options, "width", 224);
+    float[] mean = floats(options.get("mean"), c, 0f);
+    float[] std = floats(options.get("std"), c, 1f);
+    if (!options.containsKey("mean")) LOG.info("ONNX model {}: no mean/std given (engine options mean=..., std=...); inputs are used as given", file.getFileName());
+    return new InputSpec(c, h, w, mean, std);
+  }
+
+  private static int dim(long fixed, Map<String, String> options, String key, int dflt) {
+    String v = options.get(key);
+    if (fixed > 0) {
+      if (v != null && Long.parseLong(v.trim()) != fixed) {
+        throw new InvalidInputException("engine option " + key + "=" + v + " but the ONNX model fixes it to " + fixed);
+      }
+      return (int) fixed;
+    }
+    if (v == null) {
+      LOG.warn("ONNX input {} is dynamic and no engine option {} was given; using {}", key, key, dflt);
+      return dflt;
+    }
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new InvalidInputException("engine option " + key + "=" + v + " is not a whole number");
+    }
+  }
+
+  private static float[] floats(String v, int c, float dflt) {
+    float[] r = new float[c];
+    Arrays.fill(r, dflt);
+    if (v == null) return r;
+    String[] parts = v.split(",");
+    if (parts.length != c && parts.length != 1) throw new InvalidInputException("engine option '" + v + "' needs 1 or " + c + " numbers");
+    for (int i = 0; i < c; i++) r[i] = Float.parseFloat(parts[parts.length == 1 ? 0 : i].trim());
+    return r;
+  }
+
+  private static int[] chw(long[] s) {
+    int[] r = new int[s.length - 1];
+    for (int i = 1; i < s.length; i++) r[i - 1] = (int) s[i];
+    return r;
+  }
+
+  /** Up to {@code n} names closest to {@code name} by edit distance. */
+  static List<String> closest(String name, List<String> names, int n) {
+    return names.stream().distinct()
+        .sorted(Comparator.comparingInt((String s) -> editDistance(name, s)).thenComparing(s -> s))
+        .limit(n).toList();
+  }
+
+  static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) prev[j] = j;
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  @Override public ModelInfo info() { return info; }
+
+  @Override public Set<Capability> capabilities() { return caps; }
+
+  /** Which execution provider runs this model: {@code cuda} or {@code cpu}. */
+  public String device() { return ort.device(); }
+
+  @Override public Tensor forward(Tensor batch) {
+    checkOpen();
+    checkInput(batch);
+    return run(forward, Map.of(graph.inputName(), batch), graph.outputName());
+  }
+
+  @Override public LayerHook layer(String layer) {
+    checkOpen();
+    String key = layer;
+    String tensor;
+    if (LayerInfo.INPUT.equals(layer)) {
+      tensor = graph.inputName();
+    } else if (layerTensors.containsKey(layer)) {
+      tensor = layerTensors.get(layer);
+    } else if (graph.producer.containsKey(layer) && types.getOrDefault(layer, 0) == 1 && !layer.equals(graph.outputName())) {
+      tensor = layer;
+      if (graph.cutBlocker(tensor) != null) {
+        String by = graph.bypass(tensor);
+        throw new InvalidInputException("tensor '" + layer + "' of model '" + info.name() + "' is not a cut point: the output also reads '"
+            + by + "', which bypasses it (a skip connection); cut at a tensor between blocks (xcam layers lists them)");
+      }
+    } else {
+      List<String> names = new ArrayList<>(layerTensors.keySet());
+      names.addAll(graph.producedTensors());
+      names.add(LayerInfo.INPUT);
+      List<String> near = closest(layer, names, 5);
+      throw new UnknownNameException("layer", layer, "unknown layer '" + layer + "' in model '" + info.name() + "'; closest: "
+          + String.join(", ", near) + "; list all with: xcam layers --model " + info.source());
+    }
+    return hooks.computeIfAbsent(key, k -> new OnnxLayer(this, k, tensor));
+  }
+
+  void checkOpen() {
+    if (closed) throw new XcamException("ONNX model '" + info.name() + "' is closed");
+  }
+
+  void checkInput(Tensor batch) {
+    InputSpec s = info.input();
+    int[] sh = batch.shape();
+    if (sh.length != 4 || sh[1] != s.channels() || sh[2] != s.height() || sh[3] != s.width() || sh[0] < 1) {
+      throw new InvalidInputException("input shape " + Arrays.toString(sh) + " is not accepted by model '" + info.name()
+          + "': it takes [N, " + s.channels() + ", " + s.height() + ", " + s.width() + "]; resize to " + s.height() + "x" + s.width()
+          + " with " + s.channels() + " channel(s)");
+    }
+    if (!batch.isFinite()) {
+      throw new InvalidInputException("input has a non-finite value at flat index " + batch.firstNonFinite() + "; check the image and normalisation");
+    }
+  }
+
+  /** Runs {@code s} on float inputs (batched, or item by item for a fixed batch of 1) and returns output {@code out}. */
+  Tensor run(OrtSession s, Map<String, Tensor> inputs, String out) {
+    return runAll(s, inputs, List.of(out)).get(0);
+  }
+
+  List<Tensor> runAll(OrtSession s, Map<String, Tensor> inputs, List<String> outs) {
+    int n = inputs.values().iterator().next().dim(0);
+    if (fixedBatch && n > 1) {
+      List<List<Tensor>> per = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        Map<String, Tensor> one = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : inputs.entrySet()) one.put(e.getKey(), e.getValue().slice(i, i + 1));
+        per.add(runAll(s, one, outs));
+      }
+      List<Tensor> r = new ArrayList<>();
+      for (int o = 0; o < outs.size(); o++) {
+        List<Tensor> items = new ArrayList<>();
+        for (List<Tensor> p : per) items.add(p.get(o));
+        r.add(Tensor.concat(items));
+      }
+      return r;
+    }
+    Map<String, OnnxTensor> feed = new LinkedHashMap<>();
+    try {
+      for (Map.Entry<String, Tensor> e : inputs.entrySet()) feed.put(e.getKey(), ort.tensor(e.getValue()));
+      try (OrtSession.Result res = s.run(feed, new HashSet<>(outs))) {
+        List<Tensor> r = new ArrayList<>();
+        for (String o : outs) r.add(OrtSupport.toTensor(res.get(o).orElseThrow(), o));
+        return r;
+      }
+    } catch (OrtException e) {
+      throw new EngineException("ONNX Runtime failed on model '" + info.name() + "': " + OrtSupport.firstLine(e.getMessage()), e);
+    } finally {
+      for (OnnxTensor t : feed.values()) t.close();
+    }
+  }
+
+  @Override public void close() {
+    if (closed) return;
+    closed = true;
+    for (OnnxLayer l : hooks.values()) l.close();
+    try {
+      forward.close();
+    } catch (OrtException e) {
+      LOG.debug("closing session: {}", e.getMessage());
+    }
+  }
+
+  @Override public String toString() {
+    return "OnnxModel[" + info.name() + ", " + graph.nodes.size() + " nodes, " + ort.device() + "]";
+  }
+
+  static String lower(String s) { return s.toLowerCase(Locale.ROOT); }
+}
