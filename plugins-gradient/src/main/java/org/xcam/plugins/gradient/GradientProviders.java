@@ -228,7 +228,8 @@ public final class GradientProviders {
   public static final class IntegratedGradientsProvider extends InputBase {
     public IntegratedGradientsProvider() {
       super("integrated-gradients", "Integrated gradients along a straight path from a baseline; completeness recorded",
-          "1 tail + 1 vjp per batch-size rows, steps + 1 (trapezoid) or steps + 2 (gauss-legendre) rows per image");
+          "1 tail + 1 vjp per batch-size rows, steps + 1 (trapezoid) or steps + 2 (gauss-legendre) rows per image; "
+              + "repeated with doubled steps while the completeness error exceeds the tolerance");
     }
 
     @Override List<OptionSpec> own() {
@@ -236,6 +237,8 @@ public final class GradientProviders {
           new OptionSpec("rule", "trapezoid", "trapezoid or gauss-legendre"),
           new OptionSpec("baseline", "zeros", "zeros or blurred"),
           new OptionSpec("blur-sigma", "5", "Gaussian blur of the blurred baseline, in pixels"),
+          new OptionSpec("tolerance", "0.01", "completeness error above which steps are doubled (0 = never)"),
+          new OptionSpec("max-steps", "400", "upper bound for the doubling"),
           mapOption());
     }
 
@@ -244,7 +247,8 @@ public final class GradientProviders {
       if (!(sigma > 0)) throw new InvalidInputException("option blur-sigma of integrated-gradients must be > 0, got " + sigma);
       return new IntegratedGradients(name(), c, positive(o, "steps"),
           o.getChoice("rule", "trapezoid", "gauss-legendre").equals("gauss-legendre"),
-          o.getChoice("baseline", "zeros", "blurred").equals("blurred"), sigma, absolute(o));
+          o.getChoice("baseline", "zeros", "blurred").equals("blurred"), sigma, absolute(o),
+          nonNegative(o, "tolerance"), positive(o, "max-steps"));
     }
   }
 

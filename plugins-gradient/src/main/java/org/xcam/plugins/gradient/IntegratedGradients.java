@@ -1,5 +1,13 @@
 package org.xcam.plugins.gradient;
 
+import java.util.ArrayList;
+import java.util.List;
+import org.xcam.api.ExplainRequest;
+import org.xcam.api.Explanation;
+import org.xcam.api.Model;
+import org.xcam.api.Target;
+import org.xcam.api.Tensor;
+
 /**
  * Integrated gradients (Sundararajan et al.): {@code attr = (x − b) ⊙ ∫_0^1 ∇Y(b + α (x − b)) dα}, the integral by the
  * trapezoid rule on {@code steps} intervals ({@code steps + 1} gradients) or by {@code steps}-point Gauss-Legendre.
@@ -14,6 +22,12 @@ package org.xcam.plugins.gradient;
  * <b>Completeness</b> is checked and recorded in the explanation's extras: {@code attributionSum} ({@code sum attr}),
  * {@code outputDelta} ({@code Y(x) − Y(b)}) and {@code completenessError} = their difference relative to
  * {@code |Y(x) − Y(b)|}.
+ *
+ * <p><b>Refinement.</b> On a ReLU network the integrand is piecewise constant along the path, so any fixed rule has
+ * an error of order 1/steps (measured on the phantom network at 50 steps: 0.9% trapezoid/zeros, 2.0% Gauss-Legendre,
+ * 1.8% trapezoid/blurred). When an explanation's completeness error exceeds {@code tolerance} (default 0.01), it is
+ * recomputed with twice the steps, up to {@code max-steps} (default 400); the steps used are recorded in
+ * {@code steps}. {@code tolerance=0} turns the refinement off.
  */
 final class IntegratedGradients extends GradientCam {
   private final int steps;
@@ -23,9 +37,14 @@ final class IntegratedGradients extends GradientCam {
   private final boolean absolute;
   private final double[] alphas;
   private final double[] weights;
+  private final double tolerance;
+  private final int maxSteps;
 
-  IntegratedGradients(String name, Common common, int steps, boolean gauss, boolean blurred, double blurSigma, boolean absolute) {
+  IntegratedGradients(String name, Common common, int steps, boolean gauss, boolean blurred, double blurSigma, boolean absolute,
+                      double tolerance, int maxSteps) {
     super(name, common);
+    this.tolerance = tolerance;
+    this.maxSteps = maxSteps;
     this.steps = steps;
     this.gauss = gauss;
     this.blurred = blurred;
@@ -49,6 +68,35 @@ final class IntegratedGradients extends GradientCam {
   }
 
   @Override protected boolean inputLevel() { return true; }
+
+  @Override public List<Explanation> explain(Model model, ExplainRequest req) {
+    List<Explanation> out = new ArrayList<>(super.explain(model, req));
+    if (tolerance <= 0 || req.layers().size() > 1) return out;
+    IntegratedGradients finer = this;
+    while (finer.steps * 2 <= maxSteps) {
+      List<Integer> bad = new ArrayList<>();
+      for (int t = 0; t < out.size(); t++) {
+        Object err = out.get(t).extras().get("completenessError");
+        if (err instanceof Number n && n.doubleValue() > tolerance) bad.add(t);
+      }
+      if (bad.isEmpty()) break;
+      finer = new IntegratedGradients(name, common, finer.steps * 2, gauss, blurred, blurSigma, absolute, 0, maxSteps);
+      List<Tensor> xs = new ArrayList<>();
+      List<Target> ts = new ArrayList<>();
+      for (int t : bad) {
+        Explanation e = out.get(t);
+        xs.add(req.input().item(e.index()));
+        ts.add(e.classIndex() >= 0 ? Target.classIndex(e.classIndex()) : Target.none());
+      }
+      List<Explanation> again = finer.explain(model, req.withInput(Tensor.stack(xs), ts));
+      for (int b = 0; b < bad.size(); b++) {
+        Explanation old = out.get(bad.get(b)), e = again.get(b);
+        out.set(bad.get(b), new Explanation(old.index(), e.raw(), e.map(), old.classIndex(), old.label(), old.score(),
+            old.objective(), old.passes().plus(e.passes()), e.extras(), e.notes()));
+      }
+    }
+    return out;
+  }
 
   @Override protected int activationReplicas() { return alphas.length; }
 
