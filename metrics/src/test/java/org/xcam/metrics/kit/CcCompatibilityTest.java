@@ -1,0 +1,22 @@
+package org.xcam.metrics.kit;
+
+import java.util.List;
+import java.util.Map;
+import org.xcam.api.MetricContext;
+import org.xcam.api.Tensor;
+import org.xcam.api.spi.MetricProvider;
+import org.xcam.metrics.Faithfulness;
+import org.xcam.metrics.Localisation;
+import org.xcam.metrics.Regression;
+import org.xcam.metrics.Saliency;
+import org.xcam.tck.MetricCompatibilityKit;
+
+/** {@link MetricCompatibilityKit} run for Saliency.Cc (hand-worked value in {@link Cases}). */
+@SuppressWarnings("unused")
+class CcCompatibilityTest extends MetricCompatibilityKit {
+  @Override protected MetricProvider provider() { return new Saliency.Cc(); }
+
+  @Override protected List<KnownValue> knownValues() {
+    return Cases.one("-1/sqrt(2)", Cases.saliency(), -1 / Math.sqrt(2));
+  }
+}
