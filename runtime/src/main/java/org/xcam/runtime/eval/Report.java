@@ -94,10 +94,14 @@ final class Report {
       }
     }
     Map<String, Double> meanSeconds = new LinkedHashMap<>();
+    List<Line> secondLines = new ArrayList<>();
     for (String m : methods) {
       Map<String, Double> s = seconds.get(m);
       if (s == null || s.isEmpty()) continue;
-      meanSeconds.put(m, s.values().stream().mapToDouble(Double::doubleValue).average().orElse(0));
+      double[] v = s.values().stream().mapToDouble(Double::doubleValue).toArray();
+      Stats.Estimate est = Stats.bootstrap(v, resamples, seed ^ m.hashCode());
+      meanSeconds.put(m, est.mean());
+      secondLines.add(new Line(m, SECONDS, "all", est, 0));
     }
     // ---- skipped.csv
     Map<String, String> skipped = new LinkedHashMap<>();
@@ -124,7 +128,7 @@ final class Report {
       });
     }
     try {
-      writeSummaryCsv(out, lines, providers);
+      writeSummaryCsv(out, lines, secondLines, providers);
       writeSummaryJson(out, lines, providers, meanSeconds, images.size(), skipped, flagged.size(), notes, datasetSpec);
       List<String> charts = charts(out, curves, meanSeconds);
       writeHtml(out, lines, providers, methods, metrics, groupOrder, meanSeconds, images.size(), skipped, flagged.size(),
@@ -143,12 +147,18 @@ final class Report {
 
   private static String f(double d) { return Double.isFinite(d) ? String.format(Locale.ROOT, "%.4f", d) : ""; }
 
-  private static void writeSummaryCsv(Path out, List<Line> lines, Map<String, MetricProvider> providers) throws IOException {
+  /** The pseudo-metric under which summary.csv lists each method's explanation time per image. */
+  static final String SECONDS = "seconds-per-image";
+
+  private static void writeSummaryCsv(Path out, List<Line> lines, List<Line> secondLines, Map<String, MetricProvider> providers)
+      throws IOException {
     StringBuilder b = new StringBuilder("method,metric,group,n,mean,ci_low,ci_high,not_scored,higher_is_better\n");
-    for (Line l : lines) {
+    List<Line> all = new ArrayList<>(lines);
+    all.addAll(secondLines);
+    for (Line l : all) {
+      boolean hi = !l.metric().equals(SECONDS) && providers.get(l.metric()).range().higherIsBetter();
       b.append(Csv.line(List.of(l.method(), l.metric(), l.group(), Integer.toString(l.estimate().n()), f(l.estimate().mean()),
-          f(l.estimate().low()), f(l.estimate().high()), Integer.toString(l.notScored()),
-          Boolean.toString(providers.get(l.metric()).range().higherIsBetter())))).append('\n');
+          f(l.estimate().low()), f(l.estimate().high()), Integer.toString(l.notScored()), Boolean.toString(hi)))).append('\n');
     }
     Files.writeString(out.resolve("summary.csv"), b.toString());
   }

@@ -218,6 +218,8 @@ class EvaluationTest {
       for (List<String> r : rows(out.resolve("summary.csv"))) if (r.get(2).equals("all")) mean.put(r.get(0) + "/" + r.get(1), r.get(4));
       assertThat(Double.parseDouble(mean.get("left-half/mean-map"))).isCloseTo(0.5, within(1e-4));
       assertThat(Double.parseDouble(mean.get("flat/mean-map"))).isCloseTo(0.0, within(1e-9));
+      assertThat(mean).containsKey("left-half/seconds-per-image");
+      assertThat(Double.parseDouble(mean.get("left-half/seconds-per-image"))).isPositive();
     }
 
     @Test @DisplayName("box metrics skip images without a lesion (normal phantoms): empty value with the reason, not a number")
