@@ -129,8 +129,9 @@ public final class DjlModel implements Model {
       List<LayerInfo> layers = new ArrayList<>();
       try (NDManager probe = calls.newSubManager()) {
         Tensor x = probeInput(in);
+        String inputFix = "fix \"input\" in " + BundleManifest.FILE + " or " + FIX;
         Tensor y = probeRun(probe, full, x, "a " + shape(x.shape()) + " input (the manifest's input "
-            + in.channels() + "x" + in.height() + "x" + in.width() + ")", where);
+            + in.channels() + "x" + in.height() + "x" + in.width() + ")", where, inputFix);
         if (y.rank() != 2 || y.dim(0) != 1) {
           throw new ModelLoadException(where + ": model.pt returns shape " + shape(y.shape())
               + " for one image, expected [1, K]; export a classifier whose forward returns [N, K] logits");
@@ -141,8 +142,9 @@ public final class DjlModel implements Model {
         }
         for (String l : m.layers()) {
           Module[] ht = cuts.get(l);
-          Tensor a = probeRun(probe, ht[0], x, "a " + shape(x.shape()) + " input", where);
-          Tensor ya = probeRun(probe, ht[1], a, "the activation of its head " + shape(a.shape()), where);
+          Tensor a = probeRun(probe, ht[0], x, "a " + shape(x.shape()) + " input", where, inputFix);
+          Tensor ya = probeRun(probe, ht[1], a, "the activation of its head " + shape(a.shape()), where,
+              "layer '" + l + "': the head and tail files do not belong together; " + FIX);
           if (!Arrays.equals(ya.shape(), y.shape())) {
             throw new ModelLoadException(where + ": layer '" + l + "': tail(head(x)) has shape " + shape(ya.shape())
                 + " but model.pt(x) has " + shape(y.shape()) + "; the layer files do not belong to this model; " + FIX);
@@ -211,7 +213,7 @@ public final class DjlModel implements Model {
       try (NDManager probe = calls.newSubManager()) {
         Tensor x = probeInput(in);
         y = probeRun(probe, full, x, "a " + shape(x.shape()) + " input (engine option input=" + spec + ")",
-            "TorchScript file " + file);
+            "TorchScript file " + file, "give the input shape the model takes as input=CxHxW");
       }
       if (y.rank() != 2) {
         throw new ModelLoadException("TorchScript file " + file + " returns shape " + shape(y.shape())
@@ -277,14 +279,14 @@ public final class DjlModel implements Model {
     return Tensor.wrap(v, 1, in.channels(), in.height(), in.width());
   }
 
-  private static Tensor probeRun(NDManager m, Module mod, Tensor x, String what, String where) {
+  private static Tensor probeRun(NDManager m, Module mod, Tensor x, String what, String where, String fix) {
     try {
       return toTensor(run(mod, toNd(m, x), false));
     } catch (XcamException e) {
       throw e;
     } catch (RuntimeException e) {
       throw new ModelLoadException(where + ": " + mod.file().getFileName() + " fails on " + what + " (" + reason(e)
-          + "); fix \"input\" in " + BundleManifest.FILE + " or " + FIX, e);
+          + "); " + fix, e);
     }
   }
 
@@ -556,6 +558,9 @@ public final class DjlModel implements Model {
       t = t.getCause();
     }
     if (msg == null) return e.getClass().getSimpleName();
+    // TorchScript interpreter errors start with a generic line and a Python trace; the cause is after RuntimeError:
+    int at = msg.lastIndexOf("RuntimeError: ");
+    if (at >= 0) msg = msg.substring(at + "RuntimeError: ".length());
     String line = msg.strip().lines().findFirst().orElse("").strip();
     if (line.length() > 200) line = line.substring(0, 197) + "...";
     return line;
