@@ -89,7 +89,7 @@ def main():
     model = build_model()
     if a.no_train:
         model.load_state_dict(torch.load(a.state))
-        epochs_done = None
+        epochs_done = a.epochs  # as trained (pass the same --epochs the state was trained with)
     else:
         xtr, ytr, _ = make_data(0, a.train)
         print("data: %d train, %d held-out, %.1fs" % (len(xtr), len(xte), time.time() - t0), flush=True)
