@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.xcam.api.CancelledException;
 import org.xcam.api.Capability;
 import org.xcam.api.ExplainRequest;
 import org.xcam.api.Explainer;
@@ -84,6 +85,9 @@ public final class PerturbationBench implements Callable<Integer> {
   @Option(names = "--memory-channels", defaultValue = "2048", description = "Channels of the synthetic memory check at 224x224; 0 skips it (default: ${DEFAULT-VALUE}).")
   int memoryChannels;
 
+  @Option(names = "--max-passes", defaultValue = "0", description = "Stop each method run after this many engine calls and time the part that ran (0 = whole runs); for models too slow to run K = 2048 masks repeatedly.")
+  long maxPasses;
+
   @Option(names = "--repeats", defaultValue = "3", description = "Timed runs per measurement (default: ${DEFAULT-VALUE}).")
   int repeats;
 
@@ -93,6 +97,7 @@ public final class PerturbationBench implements Callable<Integer> {
   @Option(names = "--out", description = "Also write the rows as CSV to this file.")
   Path out;
 
+  private double[] scoreAtBatch;
   private final StringBuilder csv = new StringBuilder("model,engine,layer,what,batch,images_per_s,bare_images_per_s,ratio,extra\n");
 
   @Override public Integer call() {
@@ -128,24 +133,24 @@ public final class PerturbationBench implements Callable<Integer> {
 
   private void benchModel(Xcam xcam, Model raw) {
     ImageCounter model = new ImageCounter(raw);
+    scoreAtBatch = null;
     String l = layer != null ? layer : raw.info().defaultLayer();
     Tensor x = input(raw.info(), images, 7);
     System.out.printf(Locale.ROOT, "%nmodel %s (%s), engine %s, layer %s %s, %d image(s) per call, batch %d%n",
         raw.info().name(), raw.info().source(), raw.info().engine(), l, Arrays.toString(raw.info().layer(l).shape()), images, batch);
-    double bareFwd = bareForward(raw, batch);
-    double bareTail = bareTail(raw, l, batch);
-    System.out.printf(Locale.ROOT, "bare forward at batch %d: %.1f images/s; bare tail at %s: %.1f images/s%n", batch, bareFwd, l, bareTail);
     System.out.printf(Locale.ROOT, "| %-12s | %9s | %12s | %12s | %6s | %s%n", "method", "s / call", "images/s", "bare img/s", "ratio", "work per call");
     for (String m : methods) {
       ExplainerProvider p = xcam.explainerProvider(m);
       Map<String, String> opts = m.equals("rise") ? Map.of("batch-size", "" + batch, "masks", "" + masks) : Map.of("batch-size", "" + batch);
       Explainer e = p.create(Options.of(m, p.options(), opts));
-      ExplainRequest r = ExplainRequest.builder(x).target(Target.predicted()).layer(l).seed(1).build();
+      ExplainRequest r = ExplainRequest.builder(x).target(Target.predicted()).layer(l).seed(1).maxPasses(maxPasses).build();
       boolean tailBased = m.equals("ablationcam");
       double[] res = interleaved(model, () -> e.explain(model, r), tailBased ? () -> bareTailRun(raw, l, batch) : () -> bareForwardRun(raw, batch),
           tailBased, batch);
+      if (m.equals("scorecam")) scoreAtBatch = res;
       String work = model.rows() + " forward rows, " + model.tailRows() + " tail rows";
-      System.out.printf(Locale.ROOT, "| %-12s | %9.3f | %12.1f | %12.1f | %6.2f | %s%n", m, res[0], res[1], res[2], res[3], work);
+      System.out.printf(Locale.ROOT, "| %-12s | %9.3f | %12.1f | %12.1f | %6.2f | %s; peak RSS %.0f -> %.0f MiB, heap peak %.0f MiB%n",
+          m, res[0], res[1], res[2], res[3], work, res[4] / 1048576, res[5] / 1048576, res[6] / 1048576);
       csv.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%.2f,%.2f,%.4f,%s%n", raw.info().name(), raw.info().engine(), l, m,
           batch, res[1], res[2], res[3], work));
     }
@@ -155,22 +160,14 @@ public final class PerturbationBench implements Callable<Integer> {
       ExplainerProvider p = xcam.explainerProvider("scorecam");
       for (int b : scoreBatches) {
         Explainer e = p.create(Options.of("scorecam", p.options(), Map.of("batch-size", "" + b)));
-        ExplainRequest r = ExplainRequest.builder(x).target(Target.predicted()).layer(l).build();
-        double[] res = interleaved(model, () -> e.explain(model, r), () -> bareForwardRun(raw, b), false, b);
-        System.out.printf(Locale.ROOT, "| %5d | %9.3f | %12.1f | %12.1f | %6.2f |%n", b, res[0], res[1], res[2], res[3]);
+        ExplainRequest r = ExplainRequest.builder(x).target(Target.predicted()).layer(l).maxPasses(maxPasses).build();
+        double[] res = b == batch && scoreAtBatch != null ? scoreAtBatch
+            : interleaved(model, () -> e.explain(model, r), () -> bareForwardRun(raw, b), false, b);
+        System.out.printf(Locale.ROOT, "| %5d | %9.3f | %12.1f | %12.1f | %6.2f | peak RSS %.0f -> %.0f MiB%n", b, res[0], res[1], res[2], res[3],
+            res[4] / 1048576, res[5] / 1048576);
         csv.append(String.format(Locale.ROOT, "%s,%s,%s,scorecam-curve,%d,%.2f,%.2f,%.4f,%n", raw.info().name(), raw.info().engine(),
             l, b, res[1], res[2], res[3]));
       }
-    }
-    if (raw.info().layer(l).channels() >= 1024 && raw.info().input().height() >= 224) {
-      ExplainerProvider p = xcam.explainerProvider("scorecam");
-      Explainer e = p.create(Options.of("scorecam", p.options(), Map.of("batch-size", "" + batch)));
-      Tensor one = input(raw.info(), 1, 3);
-      long[] mem = measureMemory(() -> e.explain(raw, one, Target.predicted()));
-      System.out.printf(Locale.ROOT, "Score-CAM peak memory on %s, K = %d, batch %d: Java heap peak %.1f MiB, process peak RSS %.1f MiB%n",
-          raw.info().name(), raw.info().layer(l).channels(), batch, mem[0] / 1048576.0, mem[1] / 1048576.0);
-      csv.append(String.format(Locale.ROOT, "%s,%s,%s,scorecam-peak-heap-mib,%d,%.1f,,,rss %.1f MiB%n", raw.info().name(),
-          raw.info().engine(), l, batch, mem[0] / 1048576.0, mem[1] / 1048576.0));
     }
   }
 
@@ -221,16 +218,6 @@ public final class PerturbationBench implements Callable<Integer> {
     return -1;
   }
 
-  private double bareForward(Model model, int b) {
-    Tensor xb = input(model.info(), b, 11);
-    return b / median(() -> model.forward(xb));
-  }
-
-  private double bareTail(Model model, String l, int b) {
-    Runnable run = bareTailRun(model, l, b);
-    return b / median(run);
-  }
-
   /** One bare forward of a full batch of {@code b} images. */
   private static Runnable bareForwardRun(Model model, int b) {
     Tensor xb = input(model.info(), b, 11);
@@ -250,15 +237,25 @@ public final class PerturbationBench implements Callable<Integer> {
   /**
    * Times the method and the bare engine alternately ({@code repeats} pairs after {@code warmup}), so load drift on a
    * shared machine hits both alike. The bare side runs as many full batches as the method sends rows (rounded up).
-   * Returns {median seconds per method call, method images/s, bare images/s, median of the per-pair ratios}.
+   * The first method run (which also counts the rows) is measured for memory. Returns {median seconds per method
+   * call, method images/s, bare images/s, median of the per-pair ratios, process peak RSS after one bare batch, process
+   * peak RSS after the method, Java heap peak during the method (incl. garbage)}.
    */
-  private double[] interleaved(ImageCounter model, Runnable method, Runnable bareBatch, boolean tailRows, int b) {
+  private double[] interleaved(ImageCounter model, Runnable method0, Runnable bareBatch, boolean tailRows, int b) {
+    Runnable method = () -> {
+      try {
+        method0.run();
+      } catch (CancelledException e) {
+        // --max-passes: a timed partial run (the work counted is what ran)
+      }
+    };
+    for (int i = 0; i < Math.max(2, warmup + 1); i++) bareBatch.run();   // TorchScript optimises a shape on its 2nd call
+    long rssBare = rssPeak();
     model.reset();
-    method.run();
+    long[] mem = measureMemory(method);
     long rows = tailRows ? model.tailRows() : model.rows();
     int bareCalls = (int) Math.max(1, (rows + b - 1) / b);
     for (int i = 1; i < warmup; i++) method.run();
-    bareBatch.run();
     double[] tm = new double[repeats], rb = new double[repeats], ratio = new double[repeats];
     for (int i = 0; i < repeats; i++) {
       long t0 = System.nanoTime();
@@ -271,7 +268,7 @@ public final class PerturbationBench implements Callable<Integer> {
       ratio[i] = (rows / tm[i]) / rb[i];
     }
     double t = med(tm), bare = med(rb);
-    return new double[] {t, rows / t, bare, med(ratio)};
+    return new double[] {t, rows / t, bare, med(ratio), rssBare, mem[1], mem[0]};
   }
 
   private static double med(double[] v) {
@@ -291,19 +288,6 @@ public final class PerturbationBench implements Callable<Integer> {
     float[] v = new float[n * s.channels() * s.height() * s.width()];
     for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian();
     return Tensor.wrap(v, s.batchShape(n));
-  }
-
-  /** Median seconds over {@code repeats} runs after {@code warmup}. */
-  private double median(Runnable r) {
-    for (int i = 0; i < warmup; i++) r.run();
-    double[] t = new double[repeats];
-    for (int i = 0; i < repeats; i++) {
-      long t0 = System.nanoTime();
-      r.run();
-      t[i] = (System.nanoTime() - t0) / 1e9;
-    }
-    Arrays.sort(t);
-    return t[repeats / 2];
   }
 
   /** Counts the image rows a method sends through forward and tail. */
