@@ -165,6 +165,15 @@ class ScoreCamTest {
     }
   }
 
+  @Test @DisplayName("several layers average their normalised input-size maps (here the same layer twice gives the single layer's map)")
+  void severalLayers() {
+    Explanation one = scorecam(32).explain(model, ExplainRequest.builder(x.slice(0, 1)).target(Target.classIndex(0)).build()).get(0);
+    Explanation two = scorecam(32).explain(model, ExplainRequest.builder(x.slice(0, 1)).target(Target.classIndex(0))
+        .layers(List.of("features", "features")).build()).get(0);
+    assertThat(two.raw().layer()).isEqualTo("features+features");
+    assertThat(two.raw().values()).containsExactly(one.raw().toInput(8, 8).values(), within(1e-6f));
+  }
+
   @Test @DisplayName("bad options fail with one line naming the option")
   void badOptions() {
     assertThatThrownBy(() -> scorecam(0)).hasMessageContaining("batch-size").hasMessageContaining(">= 1");
