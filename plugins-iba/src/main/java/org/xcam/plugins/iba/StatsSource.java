@@ -36,7 +36,9 @@ public interface StatsSource {
   }
 
   /**
-   * Reads from {@code dir} (or, when null, from beside the model), caching what it read. A missing layer fails with
+   * Reads from {@code dir} (or, when null, from beside the model), caching what it read. A given {@code dir} may hold
+   * the files directly or in a sub-directory named after the model ({@code <dir>/<model name>/<layer>.json}), so one
+   * {@code stats=} option can serve several models. A missing layer fails with
    * "no activation statistics for layer L of model M (looked in DIR); run: xcam estimate --model SRC --layer L
    * --images DIR".
    */
@@ -44,6 +46,9 @@ public interface StatsSource {
     Map<String, ActivationStats> cache = new ConcurrentHashMap<>();
     return (model, layer) -> {
       Path d = dir != null ? dir : besideModel(model);
+      if (dir != null && !ActivationStats.exists(d, layer) && ActivationStats.exists(d.resolve(model.name()), layer)) {
+        d = d.resolve(model.name());
+      }
       String key = d.toAbsolutePath() + "\u0000" + layer;
       ActivationStats cached = cache.get(key);
       if (cached != null) return cached;
