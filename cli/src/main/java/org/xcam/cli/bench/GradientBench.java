@@ -37,8 +37,9 @@ import picocli.CommandLine.Option;
  *
  * <p>Models: every {@code --model}; without one, the pytorch-grad-cam reference bundle (phantom-small) plus every
  * bundle directory found under {@code --models-dir} (default {@code bench-models}, where tools/ writes the
- * torchvision resnet18/resnet50 bundles). Times are medians over {@code --repeats} after {@code --warmup} calls; the
- * baseline is measured before and after the methods and averaged, so drift shows as a spread.
+ * torchvision resnet18/resnet50 bundles). The minimum and the method are timed alternately ({@code --repeats} pairs
+ * after {@code --warmup} pairs) so that load on a shared machine hits both alike; the ratio reported is min/min
+ * (the least disturbed run of each), with the median of the per-pair ratios beside it.
  */
 @Command(name = "gradient", mixinStandardHelpOptions = true,
     description = "Benchmark gradient CAMs: time per image / (head + tail + one VJP) on the same engine")
@@ -65,7 +66,7 @@ public final class GradientBench implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "1", description = "Images per call (default: ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--repeats", defaultValue = "15", description = "Timed calls per measurement (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--repeats", defaultValue = "20", description = "Timed calls per measurement (default: ${DEFAULT-VALUE}).")
   int repeats;
 
   @Option(names = "--warmup", defaultValue = "3", description = "Untimed calls first (default: ${DEFAULT-VALUE}).")
@@ -89,7 +90,7 @@ public final class GradientBench implements Callable<Integer> {
         System.err.println("no bundles under " + modelsDir + " (tools/ writes resnet18/resnet50 bundles there); timing the reference bundle only");
       }
     }
-    StringBuilder csv = new StringBuilder("model,engine,layer,batch,method,ms_per_image,ratio,baseline_ms_per_image\n");
+    StringBuilder csv = new StringBuilder("model,engine,layer,batch,method,method_ms_per_image,minimum_ms_per_image,ratio_of_minima,median_paired_ratio\n");
     for (Path bundle : targets) {
       try (Model model = xcam.load(bundle, engine, Map.of())) {
         benchModel(xcam, model, csv);
@@ -108,43 +109,58 @@ public final class GradientBench implements Callable<Integer> {
   private void benchModel(Xcam xcam, Model model, StringBuilder csv) {
     String l = layer != null ? layer : model.info().defaultLayer();
     Tensor x = input(model);
-    double base = baseline(model, l, x);
-    double baseIn = Double.NaN;
-    Map<String, double[]> rows = new LinkedHashMap<>();
+    Runnable atLayer = baseline(model, l, x), atInput = baseline(model, LayerInfo.INPUT, x);
+    System.out.printf(Locale.ROOT, "%nmodel %s (%s), engine %s, layer %s, batch %d, input %s, %d paired repeats%n",
+        model.info().name(), model.info().source(), model.info().engine(), l, batch, Arrays.toString(x.shape()), repeats);
+    System.out.printf(Locale.ROOT, "| %-24s | %-11s | %14s | %14s | %9s | %12s |%n", "method", "layer", "method ms/img",
+        "minimum ms/img", "ratio", "median ratio");
+    System.out.printf(Locale.ROOT, "|%s|%s|%s|%s|%s|%s|%n", "-".repeat(26), "-".repeat(13), "-".repeat(16), "-".repeat(16),
+        "-".repeat(11), "-".repeat(14));
     for (String m : methods) {
       ExplainerProvider p = xcam.explainerProvider(m);
       Explainer e = p.create(Options.of(m, p.options(), Map.of()));
       String at = p.layerBased() ? l : LayerInfo.INPUT;
-      if (!p.layerBased() && Double.isNaN(baseIn)) baseIn = baseline(model, LayerInfo.INPUT, x);
       ExplainRequest r = ExplainRequest.builder(x).target(Target.predicted()).layer(at).seed(1).build();
-      double t = median(() -> e.explain(model, r));
-      rows.put(m, new double[] {t, p.layerBased() ? 1 : 0});
-    }
-    double base2 = baseline(model, l, x);
-    double b = (base + base2) / 2;
-    System.out.printf(Locale.ROOT, "%nmodel %s (%s), engine %s, layer %s, batch %d, input %s%n", model.info().name(),
-        model.info().source(), model.info().engine(), l, batch, Arrays.toString(x.shape()));
-    System.out.printf(Locale.ROOT, "minimum (head + tail + 1 VJP) at %s: %.3f ms/image (before %.3f, after %.3f)%n", l, b / batch, base / batch, base2 / batch);
-    if (!Double.isNaN(baseIn)) System.out.printf(Locale.ROOT, "minimum at input (forward + 1 VJP to the input): %.3f ms/image%n", baseIn / batch);
-    System.out.printf(Locale.ROOT, "| %-24s | %12s | %7s |%n", "method", "ms / image", "ratio");
-    System.out.printf(Locale.ROOT, "|%s|%s|%s|%n", "-".repeat(26), "-".repeat(14), "-".repeat(9));
-    for (Map.Entry<String, double[]> en : rows.entrySet()) {
-      boolean atLayer = en.getValue()[1] == 1;
-      double denominator = atLayer ? b : baseIn;
-      double ratio = en.getValue()[0] / denominator;
-      System.out.printf(Locale.ROOT, "| %-24s | %12.3f | %7.2f |%n", en.getKey(), en.getValue()[0] / batch, ratio);
-      csv.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%s,%.4f,%.4f,%.4f%n", model.info().name(), model.info().engine(),
-          atLayer ? l : LayerInfo.INPUT, batch, en.getKey(), en.getValue()[0] / batch, ratio, denominator / batch));
+      double[][] t = paired(p.layerBased() ? atLayer : atInput, () -> e.explain(model, r));
+      double ratio = t[1][0] / t[0][0];
+      double[] pr = new double[repeats];
+      for (int i = 0; i < repeats; i++) pr[i] = t[3][i] / t[2][i];
+      Arrays.sort(pr);
+      double med = pr[repeats / 2];
+      System.out.printf(Locale.ROOT, "| %-24s | %-11s | %14.3f | %14.3f | %9.3f | %12.3f |%n", m, at, t[1][0] / batch,
+          t[0][0] / batch, ratio, med);
+      csv.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%s,%.4f,%.4f,%.4f,%.4f%n", model.info().name(), model.info().engine(),
+          at, batch, m, t[1][0] / batch, t[0][0] / batch, ratio, med));
     }
   }
 
+  /**
+   * Times the baseline and the method alternately, {@code repeats} pairs after {@code warmup} pairs, so load on a
+   * shared machine hits both alike. Returns {min baseline}, {min method}, then the per-pair baseline and method times.
+   */
+  private double[][] paired(Runnable base, Runnable method) {
+    for (int i = 0; i < warmup; i++) { base.run(); method.run(); }
+    double[] tb = new double[repeats], tm = new double[repeats];
+    for (int i = 0; i < repeats; i++) {
+      tb[i] = time(base);
+      tm[i] = time(method);
+    }
+    return new double[][] {{Arrays.stream(tb).min().orElseThrow()}, {Arrays.stream(tm).min().orElseThrow()}, tb, tm};
+  }
+
+  private static double time(Runnable r) {
+    long t0 = System.nanoTime();
+    r.run();
+    return (System.nanoTime() - t0) / 1e6;
+  }
+
   /** The minimum: head + one fused tail+VJP of the top logit. */
-  private double baseline(Model model, String l, Tensor x) {
+  private static Runnable baseline(Model model, String l, Tensor x) {
     LayerHook hook = model.layer(l);
-    return median(() -> {
+    return () -> {
       Tensor a = hook.activation(x);
       hook.tailWithGradient(a, y -> Objectives.gradients(top(y), y));
-    });
+    };
   }
 
   private static List<org.xcam.api.Objective> top(Tensor y) {
@@ -171,15 +187,5 @@ public final class GradientBench implements Callable<Integer> {
     return Tensor.wrap(v, s.batchShape(batch));
   }
 
-  private double median(Runnable r) {
-    for (int i = 0; i < warmup; i++) r.run();
-    double[] t = new double[repeats];
-    for (int i = 0; i < repeats; i++) {
-      long t0 = System.nanoTime();
-      r.run();
-      t[i] = (System.nanoTime() - t0) / 1e6;
-    }
-    Arrays.sort(t);
-    return t[repeats / 2];
-  }
+
 }
