@@ -35,7 +35,7 @@ final class Autodiff {
       "Conv", "BatchNormalization", "Relu", "LeakyRelu", "PRelu", "Sigmoid", "Tanh", "Clip", "MaxPool", "AveragePool",
       "GlobalAveragePool", "GlobalMaxPool", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Gemm", "MatMul", "Add", "Sub",
       "Mul", "Div", "Sum", "Neg", "Exp", "Log", "Sqrt", "Concat", "Identity", "Dropout", "Softmax", "LogSoftmax",
-      "Transpose", "ReduceMean", "ReduceSum"));
+      "Transpose", "ReduceMean", "ReduceSum", "Pad"));
 
   /** Operators whose outputs carry no gradient (integers, booleans, shapes, constants). */
   private static final Set<String> NON_DIFF = Set.of("Shape", "Size", "NonZero", "ArgMax", "ArgMin", "Equal", "Greater",
@@ -248,6 +248,7 @@ final class Autodiff {
         r.put(0, emit("Mul", g, reshape(factor, target)));
       }
       case "AveragePool" -> r.put(0, avgPool(n, g));
+      case "Pad" -> r.put(0, pad(n, g));
       case "GlobalAveragePool" -> {
         long[] s = shape(x);
         long count = 1;
@@ -463,6 +464,25 @@ final class Autodiff {
     long[][] geo = transposeGeometry(in, o, k, s, d, pb);
     return emit("ConvTranspose", new String[] {scaled, constTensor("avgpool_ones", ones, kd)}, i("group", channels),
         ints("kernel_shape", k), ints("strides", s), ints("pads", geo[0]), ints("output_padding", geo[1]));
+  }
+
+  /** Constant-mode Pad with non-negative constant pads: the gradient is the un-padded window of g. */
+  private String pad(NodeProto n, String g) {
+    if (!OnnxGraph.attrString(n, "mode", "constant").equals("constant")) throw unsupported(n, "its input in mode '"
+        + OnnxGraph.attrString(n, "mode", "constant") + "' (only constant padding has a rule)");
+    long[] pads = opset >= 11 ? (n.getInputCount() > 1 ? constInts(n.getInput(1)) : null) : OnnxGraph.attrInts(n, "pads");
+    if (pads == null || (n.getInputCount() > 3 && !n.getInput(3).isEmpty())) throw unsupported(n, "pads that are not a constant of the graph");
+    long[] sx = shape(n.getInput(0));
+    int rank = sx.length;
+    long[] starts = new long[rank], ends = new long[rank], axes = new long[rank];
+    for (int k = 0; k < rank; k++) {
+      if (pads[k] < 0 || pads[rank + k] < 0) throw unsupported(n, "negative pads (cropping)");
+      starts[k] = pads[k];
+      ends[k] = pads[k] + sx[k];
+      axes[k] = k;
+    }
+    if (rank > 0 && batchDep.contains(n.getInput(0))) ends[0] = Long.MAX_VALUE; // batch axis: keep all items
+    return slice(g, starts, ends, axes);
   }
 
   private String reduce(NodeProto n, String g) {

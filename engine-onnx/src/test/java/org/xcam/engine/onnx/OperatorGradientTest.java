@@ -79,6 +79,8 @@ class OperatorGradientTest {
         c("ReduceMean over H, W without keepdims", chw(3, 4, 5), g -> g.op("ReduceMean", "x", ints("axes", 2, 3), i("keepdims", 0))),
         c("Reshape [0, 12, -1] then Transpose", chw(3, 4, 4), g -> flat(g, g.op("Transpose",
             g.op("Reshape", List.of("x", g.inits.isEmpty() ? int64(g, 0, 12, -1) : int64(g, 0, 12, -1))), ints("perm", 0, 2, 1)))),
+        c("Pad (constant, pads from a Constant node) before AveragePool", chw(2, 5, 5), g -> flat(g, g.op("AveragePool",
+            g.op("Pad", List.of("x", int64(g, 0, 0, 1, 2, 0, 0, 2, 1))), ints("kernel_shape", 3, 3), ints("strides", 2, 2)))),
         c("Transpose NCHW -> NHWC", chw(3, 4, 5), g -> flat(g, g.op("Transpose", "x", ints("perm", 0, 2, 3, 1)))),
         c("Gemm transB, alpha 0.7, beta 0.5, bias", chw(2, 3, 3), g -> g.op("Gemm", List.of(flat(g, "x"), g.weight(0.3, 5, 18), g.weight(1, 5)),
             i("transB", 1), f("alpha", 0.7f), f("beta", 0.5f))),
