@@ -145,10 +145,10 @@ public final class PerturbationBench implements Callable<Integer> {
       Explainer e = p.create(Options.of(m, p.options(), opts));
       ExplainRequest r = ExplainRequest.builder(x).target(Target.predicted()).layer(l).seed(1).maxPasses(maxPasses).build();
       boolean tailBased = m.equals("ablationcam");
-      double[] res = interleaved(model, () -> e.explain(model, r), tailBased ? () -> bareTailRun(raw, l, batch) : () -> bareForwardRun(raw, batch),
+      double[] res = interleaved(model, () -> e.explain(model, r), tailBased ? bareTailRun(raw, l, batch) : bareForwardRun(raw, batch),
           tailBased, batch);
       if (m.equals("scorecam")) scoreAtBatch = res;
-      String work = model.rows() + " forward rows, " + model.tailRows() + " tail rows";
+      String work = (long) res[7] + (tailBased ? " tail rows" : " forward rows") + " per call";
       System.out.printf(Locale.ROOT, "| %-12s | %9.3f | %12.1f | %12.1f | %6.2f | %s; peak RSS %.0f -> %.0f MiB, heap peak %.0f MiB%n",
           m, res[0], res[1], res[2], res[3], work, res[4] / 1048576, res[5] / 1048576, res[6] / 1048576);
       csv.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%.2f,%.2f,%.4f,%s%n", raw.info().name(), raw.info().engine(), l, m,
@@ -162,7 +162,7 @@ public final class PerturbationBench implements Callable<Integer> {
         Explainer e = p.create(Options.of("scorecam", p.options(), Map.of("batch-size", "" + b)));
         ExplainRequest r = ExplainRequest.builder(x).target(Target.predicted()).layer(l).maxPasses(maxPasses).build();
         double[] res = b == batch && scoreAtBatch != null ? scoreAtBatch
-            : interleaved(model, () -> e.explain(model, r), () -> bareForwardRun(raw, b), false, b);
+            : interleaved(model, () -> e.explain(model, r), bareForwardRun(raw, b), false, b);
         System.out.printf(Locale.ROOT, "| %5d | %9.3f | %12.1f | %12.1f | %6.2f | peak RSS %.0f -> %.0f MiB%n", b, res[0], res[1], res[2], res[3],
             res[4] / 1048576, res[5] / 1048576);
         csv.append(String.format(Locale.ROOT, "%s,%s,%s,scorecam-curve,%d,%.2f,%.2f,%.4f,%n", raw.info().name(), raw.info().engine(),
@@ -239,7 +239,7 @@ public final class PerturbationBench implements Callable<Integer> {
    * shared machine hits both alike. The bare side runs as many full batches as the method sends rows (rounded up).
    * The first method run (which also counts the rows) is measured for memory. Returns {median seconds per method
    * call, method images/s, bare images/s, median of the per-pair ratios, process peak RSS after one bare batch, process
-   * peak RSS after the method, Java heap peak during the method (incl. garbage)}.
+   * peak RSS after the method, Java heap peak during the method (incl. garbage), rows per method call}.
    */
   private double[] interleaved(ImageCounter model, Runnable method0, Runnable bareBatch, boolean tailRows, int b) {
     Runnable method = () -> {
@@ -268,7 +268,7 @@ public final class PerturbationBench implements Callable<Integer> {
       ratio[i] = (rows / tm[i]) / rb[i];
     }
     double t = med(tm), bare = med(rb);
-    return new double[] {t, rows / t, bare, med(ratio), rssBare, mem[1], mem[0]};
+    return new double[] {t, rows / t, bare, med(ratio), rssBare, mem[1], mem[0], rows};
   }
 
   private static double med(double[] v) {
