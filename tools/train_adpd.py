@@ -10,6 +10,10 @@ presence probability, and the region's pathology probabilities. Two training for
   at least 25% of the region or the region holds at least 25% of the lesion box; cardiomegaly is the heart region).
 * MIL-ADPD: image-level labels only; the region logits are LSE-pooled (r = 5) into an image logit.
 
+Plus the weakly supervised baseline of the paper's Table 1: a small multilabel CNN classifier trained on the same
+images with image-level labels, exported with one cut layer (``features``) so that CAM methods run on it
+(``classifier/``); its CAMs become boxes by threshold and largest connected component.
+
 Both learn the region boxes from the phantom's anatomical zones (``tools/phantom/phantom.py``).
 
 Export: one xcam bundle per form (``xcam-model.json`` + traced ``model.pt``; no layer cuts). The xcam Model API
@@ -104,19 +108,105 @@ class Adpd(nn.Module):
         self.decoder = nn.TransformerDecoderLayer(d, nhead=4, dim_feedforward=64, dropout=0.0, batch_first=True)
         self.box = nn.Sequential(nn.Linear(d, d), nn.ReLU(), nn.Linear(d, 4))
         self.presence = nn.Linear(d, 1)
-        self.pathology = nn.Linear(d, pathologies)
+        self.pathology = nn.Sequential(nn.Linear(d, d), nn.ReLU(), nn.Linear(d, pathologies))
+
+    @staticmethod
+    def region_pool(f, box, sharp=40.0):
+        """Mean of the backbone features inside each (soft) region box: [N, d, H, W], [N, R, 4] -> [N, R, d]."""
+        hh, ww = f.shape[2], f.shape[3]
+        gy = (torch.arange(hh, dtype=f.dtype) + 0.5) / hh
+        gx = (torch.arange(ww, dtype=f.dtype) + 0.5) / ww
+        cx, cy, w, h = box.unbind(-1)
+        mx = torch.sigmoid((gx - (cx - w / 2).unsqueeze(-1)) * sharp) * torch.sigmoid(((cx + w / 2).unsqueeze(-1) - gx) * sharp)
+        my = torch.sigmoid((gy - (cy - h / 2).unsqueeze(-1)) * sharp) * torch.sigmoid(((cy + h / 2).unsqueeze(-1) - gy) * sharp)
+        m = my.unsqueeze(-1) * mx.unsqueeze(-2)                            # [N, R, H, W]
+        pooled = torch.einsum("nrhw,ndhw->nrd", m, f)
+        return pooled / (m.sum(dim=(2, 3)).unsqueeze(-1) + 1e-6)
 
     def heads(self, x):
         f = self.backbone(x)
         mem = f.flatten(2).transpose(1, 2) + self.pos                     # [N, 64, d]
         q = self.queries.expand(x.shape[0], -1, -1)
         h = self.decoder(q, mem)                                           # [N, R, d]
-        return torch.sigmoid(self.box(h)), self.presence(h).squeeze(-1), self.pathology(h)
+        box = torch.sigmoid(self.box(h))
+        # As in ADPD, one classifier shared by all regions, applied to each region's own features: here the
+        # backbone features pooled inside the predicted region box (detached, so pathology labels do not move boxes).
+        # A query's identity cannot carry a pathology, which matters for MIL, where labels do not say where.
+        return box, self.presence(h).squeeze(-1), self.pathology(self.region_pool(f, box.detach()))
 
     def forward(self, x):
         box, pres, path = self.heads(x)
         n = x.shape[0]
         return torch.cat([box.reshape(n, -1), torch.sigmoid(pres), torch.sigmoid(path).reshape(n, -1)], dim=1)
+
+
+class Classifier(nn.Module):
+    """The weakly supervised baseline: a CNN classifier (image-level labels) whose CAMs are turned into boxes."""
+
+    def __init__(self, pathologies):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 16, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(32, 48, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(48, 48, 3, padding=1), nn.ReLU())                    # [N, 48, 16, 16]
+        self.tail = ClassifierTail(48, pathologies)
+
+    def forward(self, x):
+        return self.tail(self.features(x))
+
+
+class ClassifierTail(nn.Module):
+    def __init__(self, c, k):
+        super().__init__()
+        self.fc = nn.Linear(c, k)
+
+    def forward(self, a):
+        return self.fc(a.mean(dim=(2, 3)))
+
+
+def train_classifier(data, steps, seed, log):
+    torch.manual_seed(seed)
+    x, _, _, iy = data
+    m = Classifier(len(PATHOLOGIES))
+    opt = torch.optim.Adam(m.parameters(), lr=3e-3)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+    g = torch.Generator().manual_seed(seed)
+    t0 = time.time()
+    for step in range(steps):
+        idx = torch.randint(0, x.shape[0], (64,), generator=g)
+        loss = F.binary_cross_entropy_with_logits(m(x[idx]), iy[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        if step % 200 == 0 or step == steps - 1:
+            log("cls step %d loss %.4f %.0fs" % (step, loss.item(), time.time() - t0))
+    return m.eval()
+
+
+def export_classifier(m, out):
+    """A multilabel classifier bundle with one cut, 'features' (48 x 16 x 16), so CAM methods can run on it."""
+    os.makedirs(os.path.join(out, "layers"), exist_ok=True)
+    ex = torch.zeros(2, 1, SIZE, SIZE)
+    with torch.no_grad():
+        a = m.features(ex)
+        torch.jit.trace(m, ex).save(os.path.join(out, "model.pt"))
+        torch.jit.trace(m.features, ex).save(os.path.join(out, "layers", "features.head.pt"))
+        torch.jit.trace(m.tail, a).save(os.path.join(out, "layers", "features.tail.pt"))
+        y5 = torch.randn(5, 1, SIZE, SIZE)
+        assert torch.allclose(m.tail(m.features(y5)), m(y5), atol=1e-5)
+    manifest = {
+        "format": "xcam-bundle/1",
+        "name": "phantom-pathology-classifier",
+        "task": "multilabel",
+        "labels": PATHOLOGIES,
+        "input": {"channels": 1, "height": SIZE, "width": SIZE, "mean": [MEAN], "std": [STD]},
+        "layers": ["features"],
+        "defaultLayer": "features",
+    }
+    with open(os.path.join(out, "xcam-model.json"), "w") as fh:
+        json.dump(manifest, fh, indent=1)
 
 
 def train(form, data, steps, seed, log):
@@ -189,7 +279,7 @@ def main():
     ap.add_argument("--out", required=True, help="directory that receives adpd-loc/ and adpd-mil/")
     ap.add_argument("--train", type=int, default=4000, help="training phantoms (seeds 1000000...)")
     ap.add_argument("--steps", type=int, default=1500)
-    ap.add_argument("--forms", default="loc,mil")
+    ap.add_argument("--forms", default="loc,mil,cls", help="loc, mil (ADPD forms), cls (CAM baseline classifier)")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -199,6 +289,13 @@ def main():
     log("data %s in %.0fs" % (tuple(data[0].shape), time.time() - t))
     val = dataset(range(2000000, 2000300))
     for form in a.forms.split(","):
+        if form == "cls":
+            m = train_classifier(data, a.steps, a.seed, log)
+            with torch.no_grad():
+                acc = ((torch.sigmoid(m(val[0])) > 0.5).float() == val[3]).float().mean().item()
+            log("cls val: label accuracy %.4f" % acc)
+            export_classifier(m, os.path.join(a.out, "classifier"))
+            continue
         m = train(form, data, a.steps, a.seed, log)
         with torch.no_grad():
             b, pres, path = m.heads(val[0])

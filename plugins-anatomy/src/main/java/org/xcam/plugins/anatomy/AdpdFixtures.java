@@ -13,26 +13,31 @@ import org.xcam.api.UnknownNameException;
 import org.xcam.api.XcamException;
 
 /**
- * The small ADPD fixture bundles shipped in this jar (trained on phantoms by {@code tools/train_adpd.py}):
- * {@code loc} (Loc-ADPD, region-level labels) and {@code mil} (MIL-ADPD, image-level labels, LSE r = 5). Extracted
- * once to {@code ${java.io.tmpdir}/xcam-adpd-<user>/} so that engines can load them from a directory.
+ * The small fixture bundles shipped in this jar (trained on phantoms by {@code tools/train_adpd.py}):
+ * {@code loc} (Loc-ADPD, region-level labels), {@code mil} (MIL-ADPD, image-level labels, LSE r = 5) and
+ * {@code classifier} (the weakly supervised baseline: a multilabel CNN over the same 5 pathologies with one cut layer,
+ * {@code features}, for CAM methods). Extracted once to {@code ${java.io.tmpdir}/xcam-adpd-<user>/} so that engines
+ * can load them from a directory.
  */
 public final class AdpdFixtures {
   /** The forms shipped. */
-  public static final List<String> FORMS = List.of("loc", "mil");
-  private static final String ROOT = "/org/xcam/plugins/anatomy/fixtures/adpd-";
+  public static final List<String> FORMS = List.of("loc", "mil", "classifier");
+  private static final String ROOT = "/org/xcam/plugins/anatomy/fixtures/";
   private static final List<String> FILES = List.of("xcam-model.json", "model.pt");
+  private static final List<String> CLASSIFIER_FILES = List.of("xcam-model.json", "model.pt",
+      "layers/features.head.pt", "layers/features.tail.pt");
 
   private AdpdFixtures() { }
 
-  /** The extracted bundle directory of {@code form} ({@code loc} or {@code mil}). */
+  /** The extracted bundle directory of {@code form} ({@code loc}, {@code mil} or {@code classifier}). */
   public static synchronized Path bundle(String form) {
     if (!FORMS.contains(form)) throw UnknownNameException.of("ADPD fixture", form, FORMS, null);
-    String root = ROOT + form + "/";
+    String root = ROOT + (form.equals("classifier") ? "classifier" : "adpd-" + form) + "/";
+    List<String> files = form.equals("classifier") ? CLASSIFIER_FILES : FILES;
     try {
       java.util.zip.CRC32 crc = new java.util.zip.CRC32();
       java.util.Map<String, byte[]> bytes = new java.util.LinkedHashMap<>();
-      for (String f : FILES) {
+      for (String f : files) {
         try (InputStream in = AdpdFixtures.class.getResourceAsStream(root + f)) {
           if (in == null) throw new XcamException("the ADPD fixture " + form + " lacks " + f + " in this jar; rebuild plugins-anatomy");
           byte[] b = in.readAllBytes();
@@ -45,7 +50,10 @@ public final class AdpdFixtures {
       if (Files.isRegularFile(dir.resolve("model.pt")) && Files.isRegularFile(dir.resolve("xcam-model.json"))) return dir;
       Files.createDirectories(base);
       Path tmp = Files.createTempDirectory(base, "extract");
-      for (String f : FILES) Files.write(tmp.resolve(f), bytes.get(f));
+      for (String f : files) {
+        Files.createDirectories(tmp.resolve(f).getParent());
+        Files.write(tmp.resolve(f), bytes.get(f));
+      }
       try {
         Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
       } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException | java.nio.file.DirectoryNotEmptyException e) {

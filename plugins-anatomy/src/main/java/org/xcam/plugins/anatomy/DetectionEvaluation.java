@@ -21,7 +21,6 @@ import org.xcam.api.Task;
 import org.xcam.api.Tensor;
 import org.xcam.metrics.detection.DetectionEvaluator;
 import org.xcam.metrics.detection.HeatmapBox;
-import org.xcam.runtime.Fixtures;
 import org.xcam.runtime.Xcam;
 import org.xcam.runtime.phantom.Phantom;
 import org.xcam.runtime.phantom.PhantomGenerator;
@@ -56,7 +55,8 @@ public final class DetectionEvaluation {
    * @param count        phantoms
    * @param seed         first phantom seed (the fixtures were trained on seeds from 1,000,000)
    * @param adpdBundles  method name -> ADPD bundle directory (default: the shipped Loc- and MIL-ADPD fixtures)
-   * @param classifier   classifier bundle for CAM rows; null for the runtime's embedded phantom-cxr (if present)
+   * @param classifier   classifier bundle for CAM rows; null for the shipped phantom pathology classifier
+ *                     ({@link AdpdFixtures#bundle(String) classifier}, trained on the same phantoms with image labels)
    * @param camMethods   CAM methods to run on the classifier (those not installed are skipped with a note)
    * @param camThreshold relative threshold of the heatmap box
    * @param locIou       IoU of loc-acc
@@ -124,12 +124,10 @@ public final class DetectionEvaluation {
       Set<String> classes = new LinkedHashSet<>(AnatomySpec.of(first.info()).classNames());
       for (Model m : adpd.values()) classes.retainAll(AnatomySpec.of(m.info()).classNames());
       Path cls = s.classifier();
-      if (cls == null && !s.camMethods().isEmpty() && Fixtures.available()) cls = Fixtures.phantomBundle();
+      if (cls == null && !s.camMethods().isEmpty()) cls = AdpdFixtures.bundle("classifier");
       if (cls != null && !s.camMethods().isEmpty()) {
         classifier = xcam.load(cls);
         classes.retainAll(classifier.info().labels());
-      } else if (!s.camMethods().isEmpty()) {
-        notes.add("no classifier bundle: CAM rows skipped");
       }
       if (classes.isEmpty()) throw new InvalidInputException("the models share no pathology class to score");
 
@@ -273,15 +271,29 @@ public final class DetectionEvaluation {
   private static void log(PrintStream p, String s) { if (p != null) p.println(s); }
 
   /**
-   * Command-line entry: {@code [count] [seed] [classifier-bundle] [methods,comma,separated]}; prints the Markdown
-   * table.
+   * Command-line entry: {@code [--count N] [--seed S] [--classifier BUNDLE|none] [--methods a,b] [--adpd loc,mil]
+   * [--cam-threshold T]}; prints the Markdown table to stdout, progress to stderr.
    */
   public static void main(String[] args) {
     Settings s = Settings.defaults();
-    if (args.length > 0) s = s.withCount(Integer.parseInt(args[0]));
-    if (args.length > 1) s = s.withSeed(Long.parseLong(args[1]));
-    if (args.length > 2 && !args[2].isEmpty()) s = s.withClassifier(Path.of(args[2]));
-    if (args.length > 3) s = s.withCamMethods(List.of(args[3].split(",")));
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      String k = args[i], v = args[i + 1];
+      switch (k) {
+        case "--count" -> s = s.withCount(Integer.parseInt(v));
+        case "--seed" -> s = s.withSeed(Long.parseLong(v));
+        case "--classifier" -> s = v.equals("none") ? s.withCamMethods(List.of()) : s.withClassifier(Path.of(v));
+        case "--methods" -> s = s.withCamMethods(v.isEmpty() ? List.of() : List.of(v.split(",")));
+        case "--cam-threshold" -> s = new Settings(s.count(), s.seed(), s.adpdBundles(), s.classifier(), s.camMethods(),
+            Double.parseDouble(v), s.locIou(), s.locScore());
+        case "--adpd" -> {
+          Map<String, Path> b = new LinkedHashMap<>();
+          for (String f : v.split(",")) b.put(f.equals("loc") ? "Loc-ADPD" : f.equals("mil") ? "MIL-ADPD" : f, AdpdFixtures.bundle(f));
+          s = s.withAdpdBundles(b);
+        }
+        default -> throw new InvalidInputException("unknown argument " + k
+            + "; use --count, --seed, --classifier, --methods, --adpd, --cam-threshold");
+      }
+    }
     System.out.println(markdown(run(Xcam.create(), s, System.err)));
   }
 }
