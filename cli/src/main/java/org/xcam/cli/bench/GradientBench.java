@@ -36,8 +36,8 @@ import picocli.CommandLine.Option;
  * Input-level methods are divided by the same minimum at the layer {@code input} (one forward + one VJP to the input).
  *
  * <p>Models: every {@code --model}; without one, the pytorch-grad-cam reference bundle (phantom-small) plus every
- * bundle directory found under {@code --models-dir} (default {@code bench-models}, where tools/ writes the
- * torchvision resnet18/resnet50 bundles). The minimum and the method are timed alternately ({@code --repeats} pairs
+ * bundle directory found under {@code --models-dir} (default {@code tools/.work} and {@code bench-models};
+ * {@code python3 tools/gen_torchvision.py --bundles} writes a torchvision resnet18 bundle to the first). The minimum and the method are timed alternately ({@code --repeats} pairs
  * after {@code --warmup} pairs) so that load on a shared machine hits both alike; the ratio reported is min/min
  * (the least disturbed run of each), with the median of the per-pair ratios beside it.
  */
@@ -51,8 +51,9 @@ public final class GradientBench implements Callable<Integer> {
   @Option(names = {"-m", "--model"}, description = "Bundle directories (repeatable). Default: the reference bundle and --models-dir.")
   List<Path> models = new ArrayList<>();
 
-  @Option(names = "--models-dir", defaultValue = "bench-models", description = "Directory searched for more bundles (default: ${DEFAULT-VALUE}).")
-  Path modelsDir;
+  @Option(names = "--models-dir", split = ",", defaultValue = "tools/.work,bench-models",
+      description = "Directories searched for more bundles (default: ${DEFAULT-VALUE}; tools/gen_torchvision.py --bundles writes there).")
+  List<Path> modelsDirs;
 
   @Option(names = "--engine", defaultValue = "djl", description = "Engine (default: ${DEFAULT-VALUE}).")
   String engine;
@@ -80,14 +81,17 @@ public final class GradientBench implements Callable<Integer> {
     List<Path> targets = new ArrayList<>(models);
     if (targets.isEmpty()) {
       targets.add(Reference.bundle());
-      if (Files.isDirectory(modelsDir)) {
-        try (Stream<Path> s = Files.list(modelsDir)) {
+      for (Path dir : modelsDirs) {
+        if (!Files.isDirectory(dir)) continue;
+        try (Stream<Path> s = Files.list(dir)) {
           s.filter(p -> Files.exists(p.resolve("xcam-model.json"))).sorted().forEach(targets::add);
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
-      } else {
-        System.err.println("no bundles under " + modelsDir + " (tools/ writes resnet18/resnet50 bundles there); timing the reference bundle only");
+      }
+      if (targets.size() == 1) {
+        System.err.println("no bundles under " + modelsDirs + " (python3 tools/gen_torchvision.py --bundles writes resnet18 there);"
+            + " timing the reference bundle only");
       }
     }
     StringBuilder csv = new StringBuilder("model,engine,layer,batch,method,method_ms_per_image,minimum_ms_per_image,ratio_of_minima,median_paired_ratio\n");
