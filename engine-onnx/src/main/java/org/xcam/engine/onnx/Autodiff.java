@@ -8,7 +8,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -155,6 +154,7 @@ final class Autodiff {
       String g = sum(gs);
       Map<Integer, String> r;
       if (n.getOpType().equals("MaxPool")) {
+        if (OnnxGraph.attrInt(n, "storage_order", 0) != 0) throw unsupported(n, "its input with storage_order=1 (column-major indices)");
         String idx;
         if (n.getOutputCount() > 1 && !n.getOutput(1).isEmpty()) {
           idx = n.getOutput(1);
@@ -705,12 +705,5 @@ final class Autodiff {
     AttributeProto.Builder b = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
     for (long x : v) b.addInts(x);
     return b.build();
-  }
-
-  /** Names used by generated nodes never collide with the model's (the prefix is not a legal PyTorch export name). */
-  static Set<String> names(List<NodeProto> nodes) {
-    Set<String> r = new LinkedHashSet<>();
-    for (NodeProto n : nodes) r.addAll(n.getOutputList());
-    return r;
   }
 }

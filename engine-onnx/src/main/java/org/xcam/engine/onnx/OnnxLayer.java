@@ -15,7 +15,6 @@ import java.util.function.Function;
 import org.xcam.api.EngineException;
 import org.xcam.api.InvalidInputException;
 import org.xcam.api.LayerHook;
-import org.xcam.api.LayerInfo;
 import org.xcam.api.TailGradient;
 import org.xcam.api.Tensor;
 import org.xcam.engine.onnx.proto.OnnxProto.ModelProto;
@@ -247,6 +246,4 @@ final class OnnxLayer implements LayerHook, AutoCloseable {
   }
 
   @Override public String toString() { return "OnnxLayer[" + name + " = " + tensor + " " + Arrays.toString(shape) + "]"; }
-
-  static LayerInfo info(String name, int[] shape) { return new LayerInfo(name, shape); }
 }

@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -431,6 +430,4 @@ public final class OnnxModel implements Model {
   @Override public String toString() {
     return "OnnxModel[" + info.name() + ", " + graph.nodes.size() + " nodes, " + ort.device() + "]";
   }
-
-  static String lower(String s) { return s.toLowerCase(Locale.ROOT); }
 }
