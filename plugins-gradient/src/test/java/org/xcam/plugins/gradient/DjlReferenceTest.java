@@ -68,6 +68,11 @@ class DjlReferenceTest {
   @Test
   @DisplayName("Every pytorch-grad-cam reference of a method we implement matches: cosine >= 0.999, max diff <= 1e-3 (EigenCAM up to sign)")
   void references() {
+    checkReferences(model);
+  }
+
+  /** All 84 reference maps of the seven methods pytorch-grad-cam shares with us, batched per (method, layer). */
+  static void checkReferences(Model model) {
     // group entries by (method, layer): all six inputs in one batched request with per-image targets
     Map<String, List<Map<String, Object>>> groups = new LinkedHashMap<>();
     for (Map<String, Object> e : Reference.entries()) {
@@ -106,7 +111,8 @@ class DjlReferenceTest {
       }
     }
     System.out.print(report);
-    System.out.printf("reference maps checked: %d, worst cosine %.7f, worst max diff %.2e%n", checked, worstCos, worstDiff);
+    System.out.printf("reference maps checked on %s: %d, worst cosine %.7f, worst max diff %.2e%n", model.info().engine(),
+        checked, worstCos, worstDiff);
     assertThat(checked).isEqualTo(84);
   }
 
