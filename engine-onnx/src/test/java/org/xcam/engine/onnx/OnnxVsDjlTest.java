@@ -56,4 +56,34 @@ class OnnxVsDjlTest {
       assertThat(err).isLessThanOrEqualTo(1e-4);
     }
   }
+
+  @ParameterizedTest @ValueSource(strings = {"resnet18-bundle", "densenet121-bundle"})
+  @DisplayName("On torchvision bundles (tools/gen_torchvision.py --bundles, when present) ONNX and DJL agree on forward and VJP at every layer")
+  void torchvisionBundles(String name) {
+    Path b = OnnxTorchvisionTest.workDir().resolve(name);
+    EngineProvider djl = djl();
+    assumeTrue(Files.isRegularFile(b.resolve("model.onnx")) && djl != null, name + " not generated; run python3 tools/gen_torchvision.py --bundles");
+    try (Model d = djl.load(b, Map.of()); OnnxModel o = OnnxModel.load(b, Map.of("device", "cpu"))) {
+      Tensor x = FiniteDifferences.gaussian(o.info().input().batchShape(2), 8, 1);
+      Tensor yd = d.forward(x);
+      double ys = 0;
+      for (int i = 0; i < yd.size(); i++) ys = Math.max(ys, Math.abs(yd.get(i)));
+      assertThat(o.forward(x).maxAbsDiff(yd) / Math.max(1, ys)).isLessThanOrEqualTo(1e-4);
+      Tensor gy = FiniteDifferences.gaussian(new int[] {2, o.info().numOutputs()}, 5, 1);
+      for (String layer : o.info().layerNames()) {
+        LayerHook hd = d.layer(layer), ho = o.layer(layer);
+        Tensor a = ho.activation(x);
+        Tensor go = ho.vjp(a, gy), gd = hd.vjp(a, gy);
+        double scale = 0, num = 0, den = 0;
+        for (int i = 0; i < gd.size(); i++) {
+          scale = Math.max(scale, Math.abs(gd.get(i)));
+          num += Math.pow(go.get(i) - gd.get(i), 2);
+          den += Math.pow(gd.get(i), 2);
+        }
+        double err = go.maxAbsDiff(gd) / scale;
+        System.out.printf("%s: ONNX vs DJL VJP at %s: max error %.2e, norm error %.2e%n", name, layer, err, Math.sqrt(num / den));
+        assertThat(err).isLessThanOrEqualTo(1e-3);
+      }
+    }
+  }
 }
