@@ -28,6 +28,15 @@ import org.xcam.api.spi.EngineProvider;
  * <p>The system property {@code ai.djl.offline} is set to {@code true} on the first {@link #load} unless the user
  * set it explicitly; nothing native is touched by the constructor or by {@link #canLoad}.
  *
+ * <p><b>Threads.</b> libtorch runs each operator on an OpenMP pool with one thread per core by default. xcam gets its
+ * parallelism from batches and from concurrent explain calls instead, and OpenMP pools spin-wait at every operator:
+ * when the cores are busy (other calls, other processes) each barrier waits for a descheduled thread. Measured on the
+ * phantom-small bundle on a 2-core machine at load average 20: a forward pass took 200-380 ms with 2 intra-op
+ * threads and 1.5-3 ms with 1. So the engine starts libtorch with one intra-op thread unless the system property
+ * {@code ai.djl.pytorch.num_threads} is set; on a dedicated many-core machine running one large model at a time,
+ * {@code -Dai.djl.pytorch.num_threads=8} (say) makes single images faster. The setting is per process and takes
+ * effect only if it is made before the engine starts.
+ *
  * <p>Options (all optional): {@code input=CxHxW} (bare {@code .pt} files), {@code task} (bare files:
  * {@code multiclass}, {@code multilabel}, {@code regression}; default multiclass), {@code maxBatch} (largest batch
  * sent to the engine in one call, default 64; bigger batches are split and the results joined).

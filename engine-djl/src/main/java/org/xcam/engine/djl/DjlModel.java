@@ -59,7 +59,9 @@ import org.xcam.api.bundle.BundleManifest;
  *
  * <p><b>Native memory.</b> Every call works in its own {@link NDManager} sub-manager that is closed before the call
  * returns; results are copied into {@link Tensor}s first. Nothing native outlives a call except the loaded modules,
- * which {@link #close()} frees. Batches larger than {@code maxBatch} (option, default 64) are run in slices.
+ * which {@link #close()} frees. Batches larger than {@code maxBatch} (option, default 64) are run in slices by
+ * {@code forward}, {@code activation}, {@code tail} and {@code vjp}; {@code tailWithGradient} runs its batch whole,
+ * because its seed function sees the whole output.
  *
  * <p><b>Threads.</b> A {@code DjlModel} and its hooks are safe to use from several threads at once, and concurrent
  * calls give the same numbers as the same calls made one after another (checked by {@code DjlConcurrencyTest}: 4
@@ -160,8 +162,10 @@ public final class DjlModel implements Model {
           layers.add(new LayerInfo(l, Arrays.copyOfRange(s, 1, s.length)));
         }
       }
+      Map<String, Object> extra = new LinkedHashMap<>(m.extra());
+      extra.values().removeIf(v -> v == null);   // JSON nulls: ModelInfo keeps an immutable copy, which refuses them
       ModelInfo info = new ModelInfo(m.name(), m.task(), m.labels(), in, layers, m.defaultLayer(),
-          m.dir().toString(), DjlEngineProvider.NAME, m.extra());
+          m.dir().toString(), DjlEngineProvider.NAME, extra);
       Set<Capability> caps = layers.isEmpty()
           ? EnumSet.of(Capability.FORWARD, Capability.VJP, Capability.INPUT_GRADIENT)
           : EnumSet.allOf(Capability.class);
@@ -243,9 +247,17 @@ public final class DjlModel implements Model {
     }
   }
 
-  /** The PyTorch engine, offline unless the user chose otherwise with {@code -Dai.djl.offline}. */
+  /** DJL's system property for libtorch's intra-op thread count, read once when the engine starts. */
+  static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
+
+  /**
+   * The PyTorch engine, offline unless the user chose otherwise with {@code -Dai.djl.offline}, and with one intra-op
+   * thread unless {@code -Dai.djl.pytorch.num_threads=N} says otherwise (see {@link DjlEngineProvider}: OpenMP
+   * pools spin-wait, and under oversubscription a forward pass was 70-130x slower with 2 threads than with 1).
+   */
   static Engine engine() {
     if (System.getProperty("ai.djl.offline") == null) System.setProperty("ai.djl.offline", "true");
+    if (System.getProperty(THREADS_PROPERTY) == null) System.setProperty(THREADS_PROPERTY, "1");
     try {
       return Engine.getEngine("PyTorch");
     } catch (RuntimeException | LinkageError e) {
