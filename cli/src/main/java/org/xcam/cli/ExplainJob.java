@@ -114,7 +114,7 @@ final class ExplainJob {
             String base = img.stem() + "." + m.name() + suffix;
             e.raw().toTensor().writeNpy(staging.resolve(base + ".raw.npy"));
             e.map().toTensor().writeNpy(staging.resolve(base + ".npy"));
-            BufferedImage over = Overlay.heatmap(img.display(), e.map(), 0.5);
+            BufferedImage over = Overlay.heatmap(Overlay.atLeast(img.display(), 256), e.map(), 0.5);
             List<Box> gt = boxes.getOrDefault(img.stem(), List.of());
             if (!gt.isEmpty()) {
               Overlay.boxes(over, gt, java.awt.Color.GREEN, (double) over.getWidth() / e.map().width(),

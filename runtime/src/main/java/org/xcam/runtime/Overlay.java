@@ -57,6 +57,23 @@ public final class Overlay {
 
   private static int mix(int a, int b, double alpha) { return (int) Math.round((1 - alpha) * a + alpha * b); }
 
+  /**
+   * The image enlarged (bilinear) so that its shorter side is at least {@code minSide} pixels, or itself when it is
+   * large enough: overlays of 64 x 64 model inputs are unreadable at their own size.
+   */
+  public static BufferedImage atLeast(BufferedImage img, int minSide) {
+    int w = img.getWidth(), h = img.getHeight(), side = Math.min(w, h);
+    if (side >= minSide) return img;
+    double f = (double) minSide / side;
+    int nw = (int) Math.round(w * f), nh = (int) Math.round(h * f);
+    BufferedImage out = new BufferedImage(nw, nh, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = out.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+    g.drawImage(img, 0, 0, nw, nh, null);
+    g.dispose();
+    return out;
+  }
+
   /** Draws boxes (given in some image's pixel coordinates, scaled by sx, sy onto {@code img}) with their labels. */
   public static void boxes(BufferedImage img, List<Box> boxes, Color color, double sx, double sy) {
     Graphics2D g = img.createGraphics();
