@@ -88,6 +88,9 @@ public final class PerturbationBench implements Callable<Integer> {
   @Option(names = "--max-passes", defaultValue = "0", description = "Stop each method run after this many engine calls and time the part that ran (0 = whole runs); for models too slow to run K = 2048 masks repeatedly.")
   long maxPasses;
 
+  @Option(names = "--memory-only", description = "Run only the synthetic K-channel memory check (e.g. under a small -Xmx to show the bound).")
+  boolean memoryOnly;
+
   @Option(names = "--repeats", defaultValue = "3", description = "Timed runs per measurement (default: ${DEFAULT-VALUE}).")
   int repeats;
 
@@ -111,10 +114,11 @@ public final class PerturbationBench implements Callable<Integer> {
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
-      } else {
+      } else if (!memoryOnly) {
         System.err.println("no bundles under " + modelsDir + "; timing the reference bundle only");
       }
     }
+    if (memoryOnly) targets.clear();
     for (Path bundle : targets) {
       try (Model model = xcam.load(bundle, engine, Map.of())) {
         benchModel(xcam, model);
