@@ -369,6 +369,24 @@ class EvaluationTest {
     }
   }
 
+  @Test @DisplayName("a folder of masks: the mask is resized to the input (bilinear, > 0.5) and its bounding box drawn; labels from a CSV")
+  void masks(@TempDir Path dir) throws IOException {
+    Path imgs = Files.createDirectories(dir.resolve("img")), masks = Files.createDirectories(dir.resolve("mask"));
+    ImageIO.write(new BufferedImage(128, 128, BufferedImage.TYPE_BYTE_GRAY), "png", imgs.resolve("p1.png").toFile());
+    BufferedImage m = new BufferedImage(128, 128, BufferedImage.TYPE_BYTE_GRAY);
+    for (int y = 32; y < 64; y++) for (int x = 40; x < 80; x++) m.getRaster().setSample(x, y, 0, 255);
+    ImageIO.write(m, "png", masks.resolve("p1.png").toFile());
+    Files.writeString(dir.resolve("labels.csv"), "image,label\np1.png,mass\n");
+    Dataset d = Datasets.parse("masks:" + imgs + ":" + masks + ":" + dir.resolve("labels.csv"), 0);
+    Sample s = d.entries().next().load(new InputSpec(1, 64, 64, new float[] {0.5f}, new float[] {0.25f}), PhantomGenerator.KINDS);
+    // 128 -> 64 halves the square: rows 16..31, columns 20..39 (each output pixel averages 2x2 inputs: exactly 0 or 1)
+    int inside = 0;
+    for (int i = 0; i < 64 * 64; i++) if (s.mask().get(i) > 0) inside++;
+    assertThat(inside).isEqualTo(16 * 20);
+    assertThat(s.boxes()).containsExactly(Box.of(20, 16, 40, 32, "mass"));
+    assertThat(s.labelIndex()).isEqualTo(2);
+  }
+
   @Test @DisplayName("bootstrap: constant values give a zero-width interval; 1000 fair coin flips give about mean +- 1.96 * 0.5 / sqrt(1000)")
   void bootstrap() {
     Stats.Estimate c = Stats.bootstrap(new double[] {2, 2, 2}, 500, 1);
