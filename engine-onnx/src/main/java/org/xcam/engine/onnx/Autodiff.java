@@ -222,9 +222,14 @@ final class Autodiff {
     String x = n.getInput(0);
     switch (n.getOpType()) {
       case "Identity", "Dropout" -> r.put(0, g);
-      case "Flatten", "Reshape", "Squeeze", "Unsqueeze" -> r.put(0, emit("Reshape", g, emit("Shape", x)));
-      case "Relu" -> r.put(0, emit("Where", emit("Greater", x, cf(0f)), g, cf(0f)));
-      case "LeakyRelu" -> r.put(0, emit("Where", emit("Greater", x, cf(0f)), g, emit("Mul", g, cf(OnnxGraph.attrFloat(n, "alpha", 0.01f)))));
+      case "Flatten" -> r.put(0, emit("Reshape", g, OnnxGraph.attrInt(n, "axis", 1) == 1 ? shapeOf(x, g) : emit("Shape", x)));
+      case "Reshape", "Squeeze", "Unsqueeze" -> r.put(0, emit("Reshape", g, emit("Shape", x)));
+      // masks from the output (y > 0 iff x > 0): the pre-activation need not be kept, so ORT can fuse Conv+Relu
+      case "Relu" -> r.put(0, emit("Where", emit("Greater", y, cf(0f)), g, cf(0f)));
+      case "LeakyRelu" -> {
+        float alpha = OnnxGraph.attrFloat(n, "alpha", 0.01f);
+        r.put(0, emit("Where", emit("Greater", alpha >= 0 ? y : x, cf(0f)), g, emit("Mul", g, cf(alpha))));
+      }
       case "PRelu" -> r.put(0, emit("Where", emit("Greater", x, cf(0f)), g, emit("Mul", g, n.getInput(1))));
       case "Sigmoid" -> r.put(0, emit("Mul", g, emit("Mul", y, emit("Sub", cf(1f), y))));
       case "Tanh" -> r.put(0, emit("Mul", g, emit("Sub", cf(1f), emit("Mul", y, y))));
@@ -253,7 +258,7 @@ final class Autodiff {
         long[] s = shape(x);
         long count = 1;
         for (int i = 2; i < s.length; i++) count *= s[i];
-        r.put(0, emit("Mul", emit("Expand", g, emit("Shape", x)), cf(1f / count)));
+        r.put(0, emit("Mul", emit("Expand", g, shapeOf(x, g)), cf(1f / count)));
       }
       case "GlobalMaxPool" -> r.put(0, emit("Where", emit("Equal", x, y), g, cf(0f)));
       case "ReduceMean", "ReduceSum" -> r.put(0, reduce(n, g));
@@ -401,13 +406,14 @@ final class Autodiff {
     boolean overlap = false;
     for (int i = 0; i < k.length; i++) overlap |= (k[i] - 1) * d[i] + 1 > s[i];
     needsScatterAdd |= overlap;
-    String zeros = emit("ConstantOfShape", new String[] {reshape(emit("Size", x), new long[] {1})},
+    String xShape = shapeOf(x, g);
+    String zeros = reshape(emit("ConstantOfShape", new String[] {xShape},
         AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
-            .setT(floatTensor("zero", new float[] {0f}, new long[] {1})).build());
+            .setT(floatTensor("zero", new float[] {0f}, new long[] {1})).build()), new long[] {-1});
     String scattered = overlap
         ? emit("ScatterElements", new String[] {zeros, reshape(idx, new long[] {-1}), reshape(g, new long[] {-1})}, i("axis", 0), s("reduction", "add"))
         : emit("ScatterElements", new String[] {zeros, reshape(idx, new long[] {-1}), reshape(g, new long[] {-1})}, i("axis", 0));
-    return emit("Reshape", scattered, emit("Shape", x));
+    return emit("Reshape", scattered, xShape);
   }
 
   private String avgPool(NodeProto n, String g) {
@@ -510,7 +516,7 @@ final class Autodiff {
       if (!red[0] && batchDep.contains(x)) target[0] = 0;
       gk = reshape(g, target);
     }
-    String e = emit("Expand", gk, emit("Shape", x));
+    String e = emit("Expand", gk, red[0] ? emit("Shape", x) : shapeOf(x, g));
     return n.getOpType().equals("ReduceMean") ? emit("Mul", e, cf(1f / count)) : e;
   }
 
@@ -590,6 +596,18 @@ final class Autodiff {
       throw new IllegalStateException("no shape known for tensor '" + t + "' (layer '" + layer + "')");
     }
     return s;
+  }
+
+  /**
+   * The runtime shape of {@code x} without reading {@code x}: its static shape with the batch taken from {@code g}
+   * (a gradient whose first axis is the same batch). Keeps forward tensors out of the backward pass's inputs.
+   */
+  private String shapeOf(String x, String g) {
+    long[] s = shape(x);
+    if (!batchDep.contains(x) || s.length == 0) return ci64(s);
+    String n = slice(emit("Shape", g), new long[] {0}, new long[] {1}, new long[] {0});
+    if (s.length == 1) return n;
+    return emit("Concat", new String[] {n, ci64(Arrays.copyOfRange(s, 1, s.length))}, i("axis", 0));
   }
 
   private String unbroadcast(String g, String c, String a) {
