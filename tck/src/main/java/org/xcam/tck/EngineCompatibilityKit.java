@@ -150,7 +150,7 @@ public abstract class EngineCompatibilityKit {
       }
     }
 
-    @Test @DisplayName("The VJP equals central finite differences of the tail at random coordinates")
+    @Test @DisplayName("The VJP equals central finite differences of the tail at random coordinates where the tail is smooth")
     void finiteDifferences() {
       assumeTrue(model().capabilities().contains(Capability.VJP), "engine has no gradients");
       Random rnd = new Random(3);
@@ -160,19 +160,28 @@ public abstract class EngineCompatibilityKit {
         float[] gOut = {0.3f, -0.5f, 0.9f};
         Tensor g = h.vjp(a, Tensor.of(gOut, 1, 3));
         float[] av = a.toArray();
-        for (int t = 0; t < 8; t++) {
+        int checked = 0;
+        for (int t = 0; t < 60 && checked < 8; t++) {
           int i = rnd.nextInt(av.length);
-          float eps = 1e-2f;
-          float[] p = av.clone(), m = av.clone();
-          p[i] += eps;
-          m[i] -= eps;
-          Tensor yp = h.tail(Tensor.of(p, a.shape())), ym = h.tail(Tensor.of(m, a.shape()));
-          double fd = 0;
-          for (int k = 0; k < 3; k++) fd += gOut[k] * (yp.get(k) - ym.get(k)) / (2 * eps);
-          assertThat((double) g.get(i)).as("layer %s coordinate %d", l, i).isCloseTo(fd,
-              org.assertj.core.api.Assertions.within(2e-3 + 2e-2 * Math.abs(fd)));
+          double fd = fd(h, av, a.shape(), gOut, i, 1e-2f), fdHalf = fd(h, av, a.shape(), gOut, i, 2.5e-3f);
+          // A ReLU or max-pool kink inside the step makes the two steps disagree: not a smooth point, skip it.
+          if (Math.abs(fd - fdHalf) > 5e-4 + 0.03 * Math.abs(fdHalf)) continue;
+          assertThat((double) g.get(i)).as("layer %s coordinate %d", l, i).isCloseTo(fdHalf,
+              org.assertj.core.api.Assertions.within(1e-3 + 2e-2 * Math.abs(fdHalf)));
+          checked++;
         }
+        assertThat(checked).as("smooth coordinates checked at layer %s", l).isEqualTo(8);
       }
+    }
+
+    private double fd(LayerHook h, float[] av, int[] shape, float[] gOut, int i, float eps) {
+      float[] p = av.clone(), m = av.clone();
+      p[i] += eps;
+      m[i] -= eps;
+      Tensor yp = h.tail(Tensor.of(p, shape)), ym = h.tail(Tensor.of(m, shape));
+      double fd = 0;
+      for (int k = 0; k < gOut.length; k++) fd += gOut[k] * ((double) yp.get(k) - ym.get(k)) / (2 * eps);
+      return fd;
     }
 
     @Test @DisplayName("The fused tail-and-gradient call equals a tail call plus a VJP")
