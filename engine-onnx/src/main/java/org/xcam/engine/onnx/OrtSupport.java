@@ -33,7 +33,14 @@ final class OrtSupport {
   private final String why;
 
   OrtSupport(Map<String, String> options) {
-    this.env = OrtEnvironment.getEnvironment();
+    OrtEnvironment created;
+    try {
+      created = OrtEnvironment.getEnvironment();
+    } catch (LinkageError | RuntimeException err) {
+      throw new EngineException("ONNX Runtime's native library cannot be loaded on this platform (" + firstLine(String.valueOf(err.getMessage()))
+          + "); use a supported OS/CPU (Linux, macOS, Windows on x86-64 or arm64) or another engine (--engine djl)", err);
+    }
+    this.env = created;
     String dev = options.getOrDefault("device", System.getProperty(DEVICE_PROPERTY, "auto")).toLowerCase(Locale.ROOT);
     if (!dev.equals("auto") && !dev.equals("cpu") && !dev.equals("cuda") && !dev.equals("gpu")) {
       throw new InvalidInputException("engine option device=" + dev + " is not one of auto, cpu, cuda");

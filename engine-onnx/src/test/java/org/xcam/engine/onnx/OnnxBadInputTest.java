@@ -176,6 +176,14 @@ class OnnxBadInputTest {
       }
     }
 
+    @Test @DisplayName("Engine options that contradict the model's fixed input size fail before anything runs")
+    void contradictingSize() {
+      assertThatThrownBy(() -> OnnxModel.load(Ref.onnx(), Map.of("device", "cpu", "height", "32")))
+          .isInstanceOf(InvalidInputException.class).hasMessageContaining("height=32").hasMessageContaining("64");
+      assertThatThrownBy(() -> OnnxModel.load(Ref.onnx(), Map.of("device", "cpu", "labels", "a,b")))
+          .isInstanceOf(InvalidInputException.class).hasMessageContaining("2 labels").hasMessageContaining("3 outputs");
+    }
+
     @Test @DisplayName("Calls after close fail with XcamException")
     void closed() {
       OnnxModel m = OnnxModel.load(Ref.bundle(), CPU);
