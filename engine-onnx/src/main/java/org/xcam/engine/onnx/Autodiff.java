@@ -108,6 +108,8 @@ final class Autodiff {
       Set<Integer> d = DIFF_INPUTS.get(n.getOpType());
       boolean any = false;
       for (int k = 0; k < n.getInputCount(); k++) if ((d == null || d.contains(k)) && active.contains(n.getInput(k))) any = true;
+      // sub-graphs (If, Loop, Scan) reading the layer from the outer scope: active too, so they fail as unsupported
+      if (d == null) for (String in : OnnxGraph.allInputs(n)) any |= active.contains(in);
       if (any) active.addAll(n.getOutputList());
     }
     return active;
@@ -145,8 +147,13 @@ final class Autodiff {
       for (int k = 0; k < n.getInputCount(); k++) {
         if (!n.getInput(k).isEmpty() && (d == null || d.contains(k)) && active.contains(n.getInput(k))) act.add(k);
       }
-      if (act.isEmpty()) continue;
-      if (!SUPPORTED.contains(n.getOpType())) throw unsupported(n, null);
+      if (act.isEmpty() && SUPPORTED.contains(n.getOpType())) continue;
+      if (!SUPPORTED.contains(n.getOpType())) {
+        boolean reads = !act.isEmpty();
+        for (String in : OnnxGraph.allInputs(n)) reads |= active.contains(in);
+        if (!reads) continue;
+        throw unsupported(n, null);
+      }
       for (int k = 1; k < n.getOutputCount(); k++) {
         if (grads.containsKey(n.getOutput(k)) && !n.getOpType().equals("Dropout")) throw unsupported(n, "its output #" + k);
       }
