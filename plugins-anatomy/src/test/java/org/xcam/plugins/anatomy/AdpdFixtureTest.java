@@ -115,6 +115,31 @@ class AdpdFixtureTest {
   }
 
   @Test
+  @DisplayName("MIL-ADPD (image labels only): image-level cardiomegaly probability > 0.5 on >= 8 of 10 cardiomegaly "
+      + "phantoms and < 0.5 on >= 8 of 10 normals; its best cardiomegaly box overlaps the heart (IoU >= 0.3) on >= 8")
+  void mil() {
+    try (Model mil = new DjlEngineProvider().load(AdpdFixtures.bundle("mil"), Map.of())) {
+      AdpdDecoder d = new AdpdDecoder(AnatomySpec.of(mil.info()), AdpdDecoder.Config.defaults());
+      List<Phantom> cardio = phantoms("cardiomegaly", 10), normal = phantoms("normal", 10);
+      List<Tensor> xs = new ArrayList<>();
+      for (Phantom p : cardio) xs.add(p.normalized(0.5, 0.25));
+      for (Phantom p : normal) xs.add(p.normalized(0.5, 0.25));
+      List<AdpdResult> rs = d.detect(mil, Tensor.stack(xs), 64, 64);
+      int pos = 0, neg = 0, boxes = 0;
+      for (int i = 0; i < 10; i++) {
+        if (rs.get(i).imageProbabilities().get("cardiomegaly") > 0.5) pos++;
+        if (rs.get(10 + i).imageProbabilities().get("cardiomegaly") < 0.5) neg++;
+        Box truth = cardio.get(i).lesions().get(0);
+        var best = rs.get(i).detections().stream().filter(b -> b.label().equals("cardiomegaly")).findFirst();
+        if (best.isPresent() && best.get().iou(truth) >= 0.3) boxes++;
+      }
+      assertThat(pos).isGreaterThanOrEqualTo(8);
+      assertThat(neg).isGreaterThanOrEqualTo(8);
+      assertThat(boxes).isGreaterThanOrEqualTo(8);
+    }
+  }
+
+  @Test
   @DisplayName("region attribution over the model's predicted regions sums to 1 with 'outside'")
   void attributionWithModelRegions() {
     Phantom p = PhantomGenerator.generate(7, 64, "effusion");
