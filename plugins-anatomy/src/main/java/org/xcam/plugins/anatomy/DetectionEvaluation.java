@@ -159,7 +159,7 @@ public final class DetectionEvaluation {
             ev.add(truth.get(i), rs.get(i).detections().stream().filter(b -> classes.contains(b.label())).toList());
           }
           rows.add(row(e.getKey() + (wbf ? "" : " w/o WBF"), sup, ev, s, sec));
-          log(log, "  " + rows.get(rows.size() - 1).method() + ": mAP " + fmt(rows.get(rows.size() - 1).map()));
+          log(log, "  " + rows.get(rows.size() - 1).method() + ": mAP " + fmt(100 * rows.get(rows.size() - 1).map()));
         }
       }
       if (classifier != null) {
@@ -190,7 +190,7 @@ public final class DetectionEvaluation {
           DetectionEvaluator ev = new DetectionEvaluator();
           for (int i = 0; i < phantoms.size(); i++) ev.add(truth.get(i), preds.get(i));
           rows.add(row(method, "image labels (CAM of " + classifier.info().name() + ")", ev, s, sec));
-          log(log, "  " + method + ": mAP " + fmt(rows.get(rows.size() - 1).map()));
+          log(log, "  " + method + ": mAP " + fmt(100 * rows.get(rows.size() - 1).map()));
         }
       }
       return new Result(rows, List.copyOf(classes), s.count(), notes, s);
