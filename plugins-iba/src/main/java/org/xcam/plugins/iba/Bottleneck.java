@@ -1,7 +1,7 @@
 package org.xcam.plugins.iba;
 
 import java.util.List;
-import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.xcam.api.LayerHook;
 import org.xcam.api.TailGradient;
@@ -118,7 +118,7 @@ public final class Bottleneck {
 
   /** Standard-normal draws {@code [S][CHW]} of a job at a step (deterministic). */
   public double[][] noise(Job job, int step) {
-    Random r = new Random(mix(job.seed, step));
+    SplittableRandom r = new SplittableRandom(mix(job.seed, step)); // Java 17: ziggurat nextGaussian, ~5x java.util.Random
     double[][] n = new double[cfg.samples()][job.f.length];
     for (double[] row : n) for (int e = 0; e < row.length; e++) row[e] = r.nextGaussian();
     return n;
