@@ -45,14 +45,18 @@ public final class DemoCommand implements Callable<Integer> {
           .filter(p -> m.capabilities().containsAll(p.requires())).map(ExplainerProvider::name).toList();
       List<ExplainJob.MethodRun> runs = chosen.stream().map(n -> new ExplainJob.MethodRun(n, Map.<String, String>of())).toList();
       Map<String, List<Box>> boxes = new LinkedHashMap<>();
-      for (int i = 0; i < samples.images().size(); i++) boxes.put(samples.images().get(i).stem(), samples.boxes().get(i));
+      Map<String, Map<String, Box>> zones = new LinkedHashMap<>();
+      for (int i = 0; i < samples.images().size(); i++) {
+        boxes.put(samples.images().get(i).stem(), samples.boxes().get(i));
+        zones.put(samples.images().get(i).stem(), samples.zones().get(i));
+      }
       Map<String, String> skipped = new LinkedHashMap<>();
       System.err.printf("xcam demo: %d phantom images x %d methods on model %s (engine %s)%n", samples.images().size(), runs.size(),
           m.info().name(), m.info().engine());
       List<ExplainJob.Written> written;
       try (ProgressBar bar = new ProgressBar(System.err, "demo")) {
-        written = new ExplainJob(xcam, m, List.of(), 0, 16).run(samples.images(), List.of(Target.predicted()), runs, out, boxes, bar,
-            Map.of("demo", true), skipped::put);
+        written = new ExplainJob(xcam, m, List.of(), 0, 16).run(samples.images(), List.of(Target.predicted()), runs, out, boxes,
+            zones, bar, Map.of("demo", true), skipped::put);
       }
       skipped.forEach((k, v) -> System.err.println("skipped " + k + ": " + v));
       Files.writeString(out.resolve("index.html"), html(m, samples, written, skipped));
@@ -70,7 +74,8 @@ public final class DemoCommand implements Callable<Integer> {
         .append("font-size:12px;vertical-align:top}img{width:128px;height:128px;image-rendering:pixelated}</style></head><body>")
         .append("<h1>xcam demo</h1><p>Model <b>").append(esc(m.info().name())).append("</b> (").append(esc(m.info().task().id()))
         .append(", labels ").append(esc(String.valueOf(m.info().labels()))).append(", engine ").append(esc(m.info().engine()))
-        .append("). Green boxes: ground-truth lesions of the phantom. Target: the predicted class.</p><table><tr><th>image</th>");
+        .append("). Green boxes: ground-truth lesions of the phantom. Target: the predicted class. Under each map: where its energy lies")
+        .append(" among the phantom's anatomical zones.</p><table><tr><th>image</th>");
     for (String mn : methodNames) b.append("<th>").append(esc(mn)).append("</th>");
     b.append("</tr>");
     for (int i = 0; i < samples.images().size(); i++) {
@@ -79,8 +84,10 @@ public final class DemoCommand implements Callable<Integer> {
       for (String mn : methodNames) {
         ExplainJob.Written w = written.stream().filter(x -> x.stem().equals(img.stem()) && x.method().equals(mn)).findFirst().orElse(null);
         if (w == null) { b.append("<td>-</td>"); continue; }
-        b.append("<td><img src='").append(esc(w.file())).append(".png'><br>").append(esc(w.explanation().label()))
-            .append(String.format(" %.2f", w.explanation().score())).append("</td>");
+        b.append("<td><img src='").append(esc(w.file())).append(".png' title='").append(esc(w.regions() == null ? "" : w.regions()))
+            .append("'><br>").append(esc(w.explanation().label())).append(String.format(" %.2f", w.explanation().score()));
+        if (w.regions() != null) b.append("<br><small>").append(esc(w.regions())).append("</small>");
+        b.append("</td>");
       }
       b.append("</tr>");
     }

@@ -44,6 +44,9 @@ public final class ExplainCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "16", description = "Images per batch. Default: ${DEFAULT-VALUE}.")
   int batch;
 
+  @Option(names = "--regions", description = "CSV of anatomical regions (name,x0,y0,x1,y1 in model-input pixels): each map's energy share per region goes to the manifest.")
+  Path regions;
+
   @Option(names = "--out", required = true, description = "Output directory (created if missing).")
   Path out;
 
@@ -73,10 +76,13 @@ public final class ExplainCommand implements Callable<Integer> {
       }
       try (ProgressBar bar = new ProgressBar(System.err, "explain")) {
         List<ExplainJob.Written> w = new ExplainJob(xcam, m, layers, seed, batch)
-            .run(loaded, targets, runs, out, Map.of(), bar, Map.of("images", images.stream().map(Path::toString).toList()), null);
+            .run(loaded, targets, runs, out, Map.of(),
+                regions == null ? Map.of() : Map.of("*", org.xcam.plugins.anatomy.RegionAttribution.readCsv(regions)), bar,
+                Map.of("images", images.stream().map(Path::toString).toList()), null);
         for (ExplainJob.Written x : w) {
-          System.out.printf("%s  %-22s class %d (%s) score %.4f -> %s%n", x.stem(), x.method(), x.explanation().classIndex(),
-              x.explanation().label(), x.explanation().score(), out.resolve(x.file() + ".png"));
+          System.out.printf("%s  %-22s class %d (%s) score %.4f -> %s%s%n", x.stem(), x.method(), x.explanation().classIndex(),
+              x.explanation().label(), x.explanation().score(), out.resolve(x.file() + ".png"),
+              x.regions() == null ? "" : "  (" + x.regions() + ")");
         }
       }
     }

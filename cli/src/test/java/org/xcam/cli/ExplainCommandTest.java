@@ -88,6 +88,23 @@ class ExplainCommandTest {
     assertThat(notes.toString()).contains("resized 100x100 -> 64x64");
   }
 
+  @Test @DisplayName("--regions attributes each map's energy to the given regions; the shares and outside sum to 1")
+  @SuppressWarnings("unchecked")
+  void regions(@TempDir Path dir) throws Exception {
+    // input 0 is a nodule phantom with its lesion box at x 45..51, y 20..25 (inputs.json)
+    Path csv = Files.writeString(dir.resolve("regions.csv"), "name,x0,y0,x1,y1\nright,32,0,64,64\nleft,0,0,32,64\n");
+    Path out = dir.resolve("out");
+    Run r = xcam("explain", "--model", Reference.bundle().toString(), "--method", "gradcam", "--target", "1", "--regions",
+        csv.toString(), "--out", out.toString(), input(dir, 0).toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("of the evidence lies in right");
+    Map<String, Object> m = (Map<String, Object>) Json.parse(Files.readString(out.resolve("manifest.json")));
+    Map<String, Object> ra = (Map<String, Object>) ((List<Map<String, Object>>) m.get("results")).get(0).get("regionAttribution");
+    double sum = ra.values().stream().mapToDouble(v -> ((Number) v).doubleValue()).sum();
+    assertThat(sum).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-9));
+    assertThat(((Number) ra.get("right")).doubleValue()).isGreaterThan(((Number) ra.get("left")).doubleValue());
+  }
+
   @Nested @DisplayName("Bad input: one line naming the fix, exit code 2, nothing written")
   class BadInput {
     void expectError(Path out, String[] args, String... fragments) throws Exception {

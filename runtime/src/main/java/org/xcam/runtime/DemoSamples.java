@@ -18,8 +18,9 @@ import org.xcam.api.bundle.Json;
  * @param images loaded images
  * @param boxes  lesion boxes per image (may be empty for normal phantoms)
  * @param truth  the true class name per image
+ * @param zones  the phantom's anatomical zone boxes per image (name to box), empty when the samples have none
  */
-public record DemoSamples(List<LoadedImage> images, List<List<Box>> boxes, List<String> truth) {
+public record DemoSamples(List<LoadedImage> images, List<List<Box>> boxes, List<String> truth, List<Map<String, Box>> zones) {
   @SuppressWarnings("unchecked")
   public static DemoSamples load(Path bundle, InputSpec spec) {
     Path dir = bundle.resolve("samples");
@@ -31,6 +32,7 @@ public record DemoSamples(List<LoadedImage> images, List<List<Box>> boxes, List<
       List<LoadedImage> images = new ArrayList<>();
       List<List<Box>> boxes = new ArrayList<>();
       List<String> truth = new ArrayList<>();
+      List<Map<String, Box>> zones = new ArrayList<>();
       for (Object o : entries) {
         Map<String, Object> e = (Map<String, Object>) o;
         images.addAll(Images.load(dir.resolve(String.valueOf(e.get("file"))), spec));
@@ -51,8 +53,16 @@ public record DemoSamples(List<LoadedImage> images, List<List<Box>> boxes, List<
         }
         boxes.add(bs);
         truth.add(String.valueOf(e.getOrDefault("label_name", e.getOrDefault("label", "?"))));
+        Map<String, Box> z = new java.util.LinkedHashMap<>();
+        if (e.get("zones") instanceof Map<?, ?> zm) {
+          for (Map.Entry<?, ?> ze : zm.entrySet()) {
+            List<Object> xy = (List<Object>) ze.getValue();
+            z.put(String.valueOf(ze.getKey()), Box.of(num(xy.get(0)), num(xy.get(1)), num(xy.get(2)), num(xy.get(3)), String.valueOf(ze.getKey())));
+          }
+        }
+        zones.add(z);
       }
-      return new DemoSamples(images, boxes, truth);
+      return new DemoSamples(images, boxes, truth, zones);
     } catch (IOException e) {
       throw new XcamException("cannot read " + index + ": " + e.getMessage(), e);
     }
