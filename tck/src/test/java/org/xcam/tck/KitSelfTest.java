@@ -54,6 +54,10 @@ class KitSelfTest {
     @Override protected ExplainerProvider provider() { return new TestCams.RandomCam(); }
   }
 
+  static class LeakyKit extends OnReference {
+    @Override protected ExplainerProvider provider() { return new TestCams.Leaky(); }
+  }
+
   /** Display names of the groups (nested classes) that hold at least one failed test. */
   static Set<String> failedGroups(Class<?> kit) {
     Events tests = EngineTestKit.engine("junit-jupiter").selectors(selectClass(kit)).execute().testEvents();
@@ -94,6 +98,9 @@ class KitSelfTest {
 
   @Test @DisplayName("A method that modifies its input fails the Contract group")
   void modifiesInput() { assertThat(failedGroups(ModifiesInputKit.class)).contains("Contract"); }
+
+  @Test @DisplayName("A method that leaks native memory on every call fails the Hygiene group, and only that group")
+  void leaks() { assertThat(failedGroups(LeakyKit.class)).containsExactly("Hygiene"); }
 
   @Test @DisplayName("A method that is random on every call fails the Contract group (determinism, batch = singles) and the golden values")
   void random() { assertThat(failedGroups(RandomKit.class)).contains("Contract", "Golden values"); }

@@ -29,7 +29,7 @@ public final class TestCams {
   private TestCams() { }
 
   /** How a variant misbehaves. */
-  enum Defect { NONE, NAN, IGNORES_TARGET, CONSTANT, WRONG_SHAPE, MODIFIES_INPUT, RANDOM }
+  enum Defect { NONE, NAN, IGNORES_TARGET, CONSTANT, WRONG_SHAPE, MODIFIES_INPUT, RANDOM, LEAKS }
 
   abstract static class Base implements ExplainerProvider {
     abstract Defect defect();
@@ -74,6 +74,14 @@ public final class TestCams {
     @Override Defect defect() { return Defect.RANDOM; }
   }
 
+  public static final class Leaky extends Base {
+    @Override public String name() { return "broken-leaks"; }
+    @Override Defect defect() { return Defect.LEAKS; }
+  }
+
+  /** Native memory a leaking method never gives back (direct buffers held forever). */
+  static final List<java.nio.ByteBuffer> LEAKED = new ArrayList<>();
+
   static final class Cam implements Explainer {
     private final String name;
     private final Defect defect;
@@ -91,6 +99,9 @@ public final class TestCams {
       LayerHook hook = model.layer(layer);
       Tensor x = r.input();
       if (defect == Defect.MODIFIES_INPUT) poke(x);
+      if (defect == Defect.LEAKS) {
+        synchronized (LEAKED) { LEAKED.add(java.nio.ByteBuffer.allocateDirect(1 << 20)); }
+      }
       Tensor a = hook.activation(x);
       int n = x.dim(0), c = a.dim(1), h = a.dim(2), w = a.dim(3);
       List<Objective> objectives = new ArrayList<>();
