@@ -58,6 +58,11 @@ final class OrtSupport {
     boolean wantCuda = !dev.equals("cpu");
     String reason = "forced with device=cpu";
     boolean ok = false;
+    if (wantCuda && dev.equals("auto") && !nvidiaDriverPresent()) {
+      // Without a driver, asking ORT for CUDA only prints a native error about missing CUDA libraries on every start.
+      wantCuda = false;
+      reason = "no NVIDIA driver on this machine";
+    }
     if (wantCuda) {
       try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
         so.addCUDA(0);
@@ -70,6 +75,13 @@ final class OrtSupport {
     this.why = ok ? "CUDA execution provider" : reason;
     if (ok) LOG.info("ONNX Runtime: CUDA execution provider (device 0), CPU for unsupported nodes");
     else LOG.info("ONNX Runtime: CPU execution provider; {}", reason);
+  }
+
+  /** True when an NVIDIA kernel driver is loaded (Linux), or when we cannot tell (other systems: let ORT decide). */
+  static boolean nvidiaDriverPresent() {
+    if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) return true;
+    return java.nio.file.Files.exists(java.nio.file.Path.of("/proc/driver/nvidia/version"))
+        || java.nio.file.Files.exists(java.nio.file.Path.of("/dev/nvidia0"));
   }
 
   OrtEnvironment env() { return env; }
