@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 
 /** The options every command that loads a model shares. */
 public final class ModelOptions {
-  @Option(names = {"-m", "--model"}, required = true, description = "A bundle directory (xcam-model.json), an .onnx or a .pt file.")
+  @Option(names = {"-m", "--model"}, description = "A bundle directory (xcam-model.json), an .onnx or a .pt file (required).")
   public Path model;
 
   @Option(names = "--engine", description = "Engine to use (djl, onnx); default: xcam.engine / XCAM_ENGINE, else the best that can load the model.")
@@ -19,6 +19,7 @@ public final class ModelOptions {
   public String device;
 
   public Model load(Xcam xcam) {
+    if (model == null) throw new org.xcam.api.InvalidInputException("missing --model PATH: a bundle directory, an .onnx or a .pt file");
     Map<String, String> o = new HashMap<>();
     if (device != null && !device.equals("auto")) o.put("device", device);
     return xcam.load(model, engine, o);
