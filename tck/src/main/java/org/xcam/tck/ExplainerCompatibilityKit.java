@@ -429,6 +429,7 @@ public abstract class ExplainerCompatibilityKit {
 
   protected final void assertMapsClose(Heatmap a, Heatmap b, String what) {
     float[] x = a.values(), y = b.values();
+    what = provider().name() + ": " + what;
     assertThat(y.length).as(what + " map size").isEqualTo(x.length);
     double max = 0;
     for (int i = 0; i < x.length; i++) max = Math.max(max, Math.abs(x[i] - y[i]));

@@ -66,6 +66,19 @@ final class HessianCiam extends GradientCam {
     float[] a = rows.a()[0];
     // the step actually taken (float32 rounding of A + r) is A[1] - A[0]; for v = 1 its mean is r up to round-off
     double[] hv = hvp(rows.g()[0], rows.g()[1], r);
+    if (rows.extras() != null) {
+      // float32 gradients carry ~1e-6 relative error between calls (batching, kernel choice); divided by r it becomes a
+      // floor under which Hv is noise (seen on confident models, whose log-sum-exp Hessian is near zero).
+      double g = 0, h = 0;
+      for (float v : rows.g()[0]) g += (double) v * v;
+      for (double v : hv) h += v * v;
+      double floor = 1e-6 * Math.sqrt(g) / r;
+      rows.extras().put("hvpNoiseFloor", floor);
+      if (Math.sqrt(h) < 10 * floor) {
+        rows.extras().put("hvpWarning", "||Hv|| is within 10x of float32 noise (the objective is saturated); the map is"
+            + " unstable: raise r (--option r=0.1) or use objective=max-logit/sum-sigmoid");
+      }
+    }
     return map(a, hv, rows.k(), rows.hw(), smoothing, rows.extras());
   }
 
