@@ -121,14 +121,14 @@ public final class EvaluateCommand implements Callable<Integer> {
       throw new InvalidInputException("bad dataset spec '" + dataset + "'; use phantom:N[:seed]");
     }
     if (limit > 0) count = Math.min(count, limit);
-    var s = org.xcam.plugins.anatomy.DetectionEvaluation.Settings.defaults().withCount(count).withSeed(dseed)
+    var s = org.xcam.cli.eval.DetectionEvaluation.Settings.defaults().withCount(count).withSeed(dseed)
         .withCamMethods(methods.contains("all") || methods.contains("none") ? (methods.contains("none") ? List.of()
-            : org.xcam.plugins.anatomy.DetectionEvaluation.Settings.defaults().camMethods()) : methods);
+            : org.xcam.cli.eval.DetectionEvaluation.Settings.defaults().camMethods()) : methods);
     if (classifier != null) s = s.withClassifier(classifier);
     if (model.model != null) s = s.withAdpdBundles(java.util.Map.of(model.model.getFileName().toString(), model.model));
     ExplainJob.checkWritable(out);
-    var r = org.xcam.plugins.anatomy.DetectionEvaluation.run(xcam, s, noProgress ? null : System.err);
-    String md = org.xcam.plugins.anatomy.DetectionEvaluation.markdown(r);
+    var r = org.xcam.cli.eval.DetectionEvaluation.run(xcam, s, noProgress ? null : System.err);
+    String md = org.xcam.cli.eval.DetectionEvaluation.markdown(r);
     java.nio.file.Files.writeString(out.resolve("detection.md"), md);
     java.util.Map<String, Object> json = new java.util.LinkedHashMap<>();
     json.put("images", r.images());

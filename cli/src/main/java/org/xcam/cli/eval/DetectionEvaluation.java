@@ -1,5 +1,9 @@
-package org.xcam.plugins.anatomy;
+package org.xcam.cli.eval;
 
+import org.xcam.plugins.anatomy.AdpdDecoder;
+import org.xcam.plugins.anatomy.AdpdFixtures;
+import org.xcam.plugins.anatomy.AdpdResult;
+import org.xcam.plugins.anatomy.AnatomySpec;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package org.xcam.plugins.anatomy;
+package org.xcam.cli.eval;
 
 import java.util.ArrayList;
 import java.util.EnumSet;

@@ -1,5 +1,6 @@
-package org.xcam.plugins.anatomy;
+package org.xcam.cli.eval;
 
+import org.xcam.plugins.anatomy.AdpdFixtures;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
