@@ -12,7 +12,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.xcam.api.ExplainRequest;
 import org.xcam.api.Explainer;
 import org.xcam.api.InputSpec;
@@ -78,22 +77,7 @@ public final class GradientBench implements Callable<Integer> {
 
   @Override public Integer call() {
     Xcam xcam = Xcam.create();
-    List<Path> targets = new ArrayList<>(models);
-    if (targets.isEmpty()) {
-      targets.add(Reference.bundle());
-      for (Path dir : modelsDirs) {
-        if (!Files.isDirectory(dir)) continue;
-        try (Stream<Path> s = Files.list(dir)) {
-          s.filter(p -> Files.exists(p.resolve("xcam-model.json"))).sorted().forEach(targets::add);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }
-      if (targets.size() == 1) {
-        System.err.println("no bundles under " + modelsDirs + " (python3 tools/gen_torchvision.py --bundles writes resnet18 there);"
-            + " timing the reference bundle only");
-      }
-    }
+    List<Path> targets = BenchModels.targets(models, modelsDirs, false);
     StringBuilder csv = new StringBuilder("model,engine,layer,batch,method,method_ms_per_image,minimum_ms_per_image,ratio_of_minima,median_paired_ratio\n");
     for (Path bundle : targets) {
       try (Model model = xcam.load(bundle, engine, Map.of())) {

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.xcam.api.CountingModel;
 import org.xcam.api.ExplainRequest;
 import org.xcam.api.Explainer;
@@ -29,7 +28,6 @@ import org.xcam.plugins.iba.IbaExplainer;
 import org.xcam.plugins.iba.ModelLoss;
 import org.xcam.plugins.iba.StatsSource;
 import org.xcam.runtime.Xcam;
-import org.xcam.tck.fixtures.Reference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -77,20 +75,7 @@ public final class IbaBench implements Callable<Integer> {
 
   @Override public Integer call() {
     Xcam xcam = Xcam.create();
-    List<Path> targets = new ArrayList<>(models);
-    if (targets.isEmpty()) {
-      targets.add(Reference.bundle());
-      if (org.xcam.runtime.Fixtures.available()) targets.add(org.xcam.runtime.Fixtures.phantomBundle());
-      if (Files.isDirectory(modelsDir)) {
-        try (Stream<Path> s = Files.list(modelsDir)) {
-          s.filter(p -> Files.exists(p.resolve("xcam-model.json"))).sorted().forEach(targets::add);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      } else {
-        System.err.println("no bundles under " + modelsDir + "; timing the reference bundle only");
-      }
-    }
+    List<Path> targets = BenchModels.targets(models, List.of(modelsDir), true);
     StringBuilder csv = new StringBuilder("model,engine,layer,batch,method,ms_per_image,ratio_to_grad,ratio_to_floor,heads,tails,vjps\n");
     for (Path bundle : targets) {
       try (Model model = xcam.load(bundle, engine, Map.of())) {

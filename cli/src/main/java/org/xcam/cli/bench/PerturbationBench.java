@@ -17,7 +17,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.xcam.api.CancelledException;
 import org.xcam.api.Capability;
 import org.xcam.api.ExplainRequest;
@@ -105,20 +104,7 @@ public final class PerturbationBench implements Callable<Integer> {
 
   @Override public Integer call() {
     Xcam xcam = Xcam.create();
-    List<Path> targets = new ArrayList<>(models);
-    if (targets.isEmpty()) {
-      targets.add(Reference.bundle());
-      if (Files.isDirectory(modelsDir)) {
-        try (Stream<Path> s = Files.list(modelsDir)) {
-          s.filter(p -> Files.exists(p.resolve("xcam-model.json"))).sorted().forEach(targets::add);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      } else if (!memoryOnly) {
-        System.err.println("no bundles under " + modelsDir + "; timing the reference bundle only");
-      }
-    }
-    if (memoryOnly) targets.clear();
+    List<Path> targets = memoryOnly ? new ArrayList<>() : BenchModels.targets(models, List.of(modelsDir), false);
     for (Path bundle : targets) {
       try (Model model = xcam.load(bundle, engine, Map.of())) {
         benchModel(xcam, model);
