@@ -76,7 +76,7 @@ final class HessianCiam extends GradientCam {
       rows.extras().put("hvpNoiseFloor", floor);
       if (Math.sqrt(h) < 10 * floor) {
         rows.extras().put("hvpWarning", "||Hv|| is within 10x of float32 noise (the objective is saturated); the map is"
-            + " unstable: raise r (--option r=0.1) or use objective=max-logit/sum-sigmoid");
+            + " unstable: raise r (e.g. --option r=1) or use objective=max-logit/sum-sigmoid");
       }
     }
     return map(a, hv, rows.k(), rows.hw(), smoothing, rows.extras());
