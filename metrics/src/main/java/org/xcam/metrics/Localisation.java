@@ -80,12 +80,14 @@ public final class Localisation {
   public static final class IouEnergy80 extends IouEnergy { public IouEnergy80() { super(80); } }
   public static final class IouEnergy75 extends IouEnergy { public IouEnergy75() { super(75); } }
 
-  /** IoU of {@code map >= threshold} with the ground truth. */
-  public static final class IouThreshold extends AbstractMetricProvider {
-    public IouThreshold() {
-      super("iou-threshold", "IoU of the pixels where the normalised map >= threshold with the ground-truth boxes/mask",
-          unit(true), EnumSet.of(MetricContext.Need.BOXES),
+  /** An overlap score of {@code map >= threshold} with the ground truth (boxes or mask). */
+  abstract static class ThresholdOverlap extends AbstractMetricProvider {
+    private final java.util.function.BiFunction<boolean[], boolean[], Double> overlap;
+
+    ThresholdOverlap(String name, String description, java.util.function.BiFunction<boolean[], boolean[], Double> overlap) {
+      super(name, description, unit(true), EnumSet.of(MetricContext.Need.BOXES),
           List.of(new OptionSpec("threshold", "0.5", "value threshold on the [0,1] map"), truthOption()));
+      this.overlap = overlap;
     }
 
     @Override public Metric create(Options o) {
@@ -94,27 +96,23 @@ public final class Localisation {
       return ctx -> {
         Heatmap m = ctx.heatmap();
         float[] v = m.values();
-        return result(MapOps.iou(MapOps.threshold(v, t), MapOps.truth(ctx, truth, m.height(), m.width())), v);
+        return result(overlap.apply(MapOps.threshold(v, t), MapOps.truth(ctx, truth, m.height(), m.width())), v);
       };
     }
   }
 
+  /** IoU of {@code map >= threshold} with the ground truth. */
+  public static final class IouThreshold extends ThresholdOverlap {
+    public IouThreshold() {
+      super("iou-threshold", "IoU of the pixels where the normalised map >= threshold with the ground-truth boxes/mask", MapOps::iou);
+    }
+  }
+
   /** Dice (F1) of {@code map >= threshold} with the ground truth. */
-  public static final class DiceThreshold extends AbstractMetricProvider {
+  public static final class DiceThreshold extends ThresholdOverlap {
     public DiceThreshold() {
       super("dice-threshold", "Dice coefficient of the pixels where the normalised map >= threshold with the ground-truth boxes/mask",
-          unit(true), EnumSet.of(MetricContext.Need.BOXES),
-          List.of(new OptionSpec("threshold", "0.5", "value threshold on the [0,1] map"), truthOption()));
-    }
-
-    @Override public Metric create(Options o) {
-      double t = o.getDouble("threshold");
-      String truth = o.getChoice("truth", "auto", "boxes", "mask");
-      return ctx -> {
-        Heatmap m = ctx.heatmap();
-        float[] v = m.values();
-        return result(MapOps.dice(MapOps.threshold(v, t), MapOps.truth(ctx, truth, m.height(), m.width())), v);
-      };
+          MapOps::dice);
     }
   }
 

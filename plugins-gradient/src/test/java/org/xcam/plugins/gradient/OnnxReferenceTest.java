@@ -20,7 +20,8 @@ class OnnxReferenceTest {
         .filter(e -> e.name().equals("onnx")).findFirst();
     Assumptions.assumeTrue(onnx.isPresent(), "engine-onnx is not on the test class path");
     try (Model model = onnx.get().load(Reference.bundle(), Map.of("device", "cpu"))) {
-      DjlReferenceTest.checkReferences(model);
+      // every map is asserted inside (cosine >= 0.999, max diff <= 1e-3); here: all of them were checked
+      org.assertj.core.api.Assertions.assertThat(DjlReferenceTest.checkReferences(model)).isEqualTo(84);
     }
   }
 }
