@@ -1,6 +1,7 @@
 package org.xcam.api.spi;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.xcam.api.Capability;
 import org.xcam.api.Explainer;
@@ -50,4 +51,10 @@ public interface ExplainerProvider {
    * are recorded in each {@link org.xcam.api.Explanation}.
    */
   default String cost() { return "unspecified"; }
+
+  /**
+   * What the method needs computed beforehand from training-like images (e.g. IBA's activation statistics), which
+   * {@code xcam estimate} runs; empty for methods that need nothing.
+   */
+  default Optional<Preparation> preparation() { return Optional.empty(); }
 }
