@@ -12,12 +12,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xcam.api.Ids;
 import org.xcam.api.XcamException;
+import org.xcam.api.spi.BenchmarkProvider;
+import org.xcam.api.spi.DetectorProvider;
 import org.xcam.api.spi.EngineProvider;
 import org.xcam.api.spi.ExplainerProvider;
 import org.xcam.api.spi.MetricProvider;
 
 /**
- * Finds engines, explainers and metrics with {@link ServiceLoader}. A provider that fails to instantiate (missing
+ * Finds engines, explainers, metrics, detectors and plugin benchmarks with {@link ServiceLoader}. A provider that fails to instantiate (missing
  * class, exception in its constructor, invalid name) is logged and skipped, like SLF4J's safe instantiation, so one
  * broken jar does not break the rest. Two providers with the same name fail, naming both jars.
  */
@@ -27,12 +29,16 @@ public final class Discovery {
   private final Map<String, PluginInfo> engines;
   private final Map<String, PluginInfo> explainers;
   private final Map<String, PluginInfo> metrics;
+  private final Map<String, PluginInfo> detectors;
+  private final Map<String, PluginInfo> benchmarks;
   private final List<String> skipped = new ArrayList<>();
 
   private Discovery(ClassLoader loader) {
     this.engines = load(EngineProvider.class, "engine", EngineProvider::name, loader);
     this.explainers = load(ExplainerProvider.class, "method", ExplainerProvider::name, loader);
     this.metrics = load(MetricProvider.class, "metric", MetricProvider::name, loader);
+    this.detectors = load(DetectorProvider.class, "detector", DetectorProvider::name, loader);
+    this.benchmarks = load(BenchmarkProvider.class, "benchmark", BenchmarkProvider::name, loader);
   }
 
   public static Discovery scan(ClassLoader loader) { return new Discovery(loader); }
@@ -40,6 +46,8 @@ public final class Discovery {
   public Map<String, PluginInfo> engines() { return engines; }
   public Map<String, PluginInfo> explainers() { return explainers; }
   public Map<String, PluginInfo> metrics() { return metrics; }
+  public Map<String, PluginInfo> detectors() { return detectors; }
+  public Map<String, PluginInfo> benchmarks() { return benchmarks; }
 
   /** One line per provider that was skipped, with the reason. */
   public List<String> skipped() { return List.copyOf(skipped); }

@@ -15,6 +15,10 @@ import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xcam.api.CountingModel;
+import org.xcam.api.DetectRequest;
+import org.xcam.api.Detections;
+import org.xcam.api.Detector;
+import org.xcam.api.InvalidInputException;
 import org.xcam.api.ExplainRequest;
 import org.xcam.api.Explainer;
 import org.xcam.api.Explanation;
@@ -27,13 +31,17 @@ import org.xcam.api.Passes;
 import org.xcam.api.Tensor;
 import org.xcam.api.Target;
 import org.xcam.api.UnknownNameException;
+import org.xcam.api.XcamException;
+import org.xcam.api.spi.BenchmarkProvider;
+import org.xcam.api.spi.DetectorProvider;
 import org.xcam.api.spi.EngineProvider;
 import org.xcam.api.spi.ExplainerProvider;
 import org.xcam.api.spi.MetricProvider;
 
 /**
- * The facade: discovers engines, methods and metrics on the class path, wires them with Guice, loads models and
- * hands out explainers that check capabilities before they run and record the passes they took.
+ * The facade: discovers engines, methods, metrics, detectors and plugin benchmarks on the class path, wires them with
+ * Guice, loads models and hands out explainers and detectors that check capabilities (and, for detectors, the model's
+ * task) before they run; explainers also record the passes they took.
  *
  * <pre>{@code
  * Xcam xcam = Xcam.create();
@@ -56,6 +64,8 @@ public final class Xcam {
   private final Map<String, EngineProvider> engines;
   private final Map<String, ExplainerProvider> explainers;
   private final Map<String, MetricProvider> metrics;
+  private final Map<String, DetectorProvider> detectors;
+  private final Map<String, BenchmarkProvider> benchmarks;
 
   private Xcam(Discovery discovery) {
     this.discovery = discovery;
@@ -63,6 +73,8 @@ public final class Xcam {
     this.engines = new TreeMap<>(injector.getInstance(Key.get(new TypeLiteral<Map<String, EngineProvider>>() { })));
     this.explainers = new TreeMap<>(injector.getInstance(Key.get(new TypeLiteral<Map<String, ExplainerProvider>>() { })));
     this.metrics = new TreeMap<>(injector.getInstance(Key.get(new TypeLiteral<Map<String, MetricProvider>>() { })));
+    this.detectors = new TreeMap<>(injector.getInstance(Key.get(new TypeLiteral<Map<String, DetectorProvider>>() { })));
+    this.benchmarks = new TreeMap<>(injector.getInstance(Key.get(new TypeLiteral<Map<String, BenchmarkProvider>>() { })));
   }
 
   /** Discovers providers with the context class loader. */
@@ -79,6 +91,8 @@ public final class Xcam {
   public Map<String, EngineProvider> engines() { return engines; }
   public Map<String, ExplainerProvider> explainers() { return explainers; }
   public Map<String, MetricProvider> metrics() { return metrics; }
+  public Map<String, DetectorProvider> detectors() { return detectors; }
+  public Map<String, BenchmarkProvider> benchmarks() { return benchmarks; }
 
   // ------------------------------------------------------------------ models
 
@@ -163,6 +177,89 @@ public final class Xcam {
   public Metric metric(String name, Map<String, String> options) {
     MetricProvider p = metricProvider(name);
     return p.create(Options.of("metric " + name, p.options(), options));
+  }
+
+  // ------------------------------------------------------------------ detectors
+
+  public DetectorProvider detectorProvider(String name) {
+    DetectorProvider p = detectors.get(name);
+    if (p == null) throw UnknownNameException.of("detector", name, detectors.keySet(), HINT);
+    return p;
+  }
+
+  /** The detector with its default options, wrapped so that it checks the model and the request first. */
+  public Detector detector(String name) { return detector(name, Map.of()); }
+
+  /** The detector with options (unknown option names fail, listing the known ones). */
+  public Detector detector(String name, Map<String, String> options) {
+    DetectorProvider p = detectorProvider(name);
+    Options o = Options.of("detector " + name, p.options(), options);
+    return new CheckedDetector(p, p.create(o));
+  }
+
+  /** Shortcut: {@code detector(name, options).detect(model, request)}. */
+  public List<Detections> detect(Model model, String detector, Map<String, String> options, DetectRequest request) {
+    return detector(detector, options).detect(model, request);
+  }
+
+  // ------------------------------------------------------------------ plugin benchmarks
+
+  public BenchmarkProvider benchmarkProvider(String name) {
+    BenchmarkProvider p = benchmarks.get(name);
+    if (p == null) throw UnknownNameException.of("benchmark", name, benchmarks.keySet(), HINT);
+    return p;
+  }
+
+  /**
+   * Wraps a provider's detector: checks the model's capabilities and task, the input's shape, the request's layers
+   * and whether it carries the explainer the detector needs, all before anything runs.
+   */
+  static final class CheckedDetector implements Detector {
+    private final DetectorProvider provider;
+    private final Detector inner;
+
+    CheckedDetector(DetectorProvider provider, Detector inner) {
+      this.provider = provider;
+      this.inner = inner;
+    }
+
+    @Override public String name() { return provider.name(); }
+
+    @Override public List<Detections> detect(Model model, DetectRequest request) {
+      check(provider, model, request);
+      List<Detections> out = inner.detect(model, request);
+      if (out.size() != request.size()) {
+        throw new XcamException("detector '" + provider.name() + "' returned " + out.size() + " results for " + request.size()
+            + " images; it breaks the Detector contract (run xcam tck --plugin on its jar)");
+      }
+      return out;
+    }
+
+    /** The up-front checks, also for callers that hold a raw detector. */
+    static void check(DetectorProvider provider, Model model, DetectRequest request) {
+      String name = provider.name();
+      if (!provider.tasks().contains(model.info().task())) {
+        throw new InvalidInputException("detector '" + name + "' reads models with task "
+            + String.join(" or ", provider.tasks().stream().map(org.xcam.api.Task::id).sorted().toList()) + ", but model '"
+            + model.info().name() + "' has task " + model.info().task().id() + "; choose a detector for it (xcam list)");
+      }
+      model.require(provider.requires(), name);
+      if (provider.usesExplainer() && request.explainer().isEmpty()) {
+        throw new InvalidInputException("detector '" + name + "' cuts boxes from heatmaps and needs a method; "
+            + "name one (e.g. xcam detect --detector " + name + " --method gradcam)");
+      }
+      if (!provider.usesExplainer() && request.explainer().isPresent()) {
+        throw new InvalidInputException("detector '" + name + "' uses no method; drop --method");
+      }
+      for (String l : request.layers()) model.info().layer(l);
+      int[] want = {model.info().input().channels(), model.info().input().height(), model.info().input().width()};
+      int[] got = request.input().shape();
+      if (got[1] != want[0] || got[2] != want[1] || got[3] != want[2]) {
+        throw new InvalidInputException("input of shape " + java.util.Arrays.toString(got) + " does not fit model '"
+            + model.info().name() + "', which takes [N, " + want[0] + ", " + want[1] + ", " + want[2] + "]; resize the image"
+            + " (the CLI does this per the manifest) or fix the .npy");
+      }
+    }
   }
 
   /**

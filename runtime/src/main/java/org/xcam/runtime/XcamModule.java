@@ -2,6 +2,8 @@ package org.xcam.runtime;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.multibindings.MapBinder;
+import org.xcam.api.spi.BenchmarkProvider;
+import org.xcam.api.spi.DetectorProvider;
 import org.xcam.api.spi.EngineProvider;
 import org.xcam.api.spi.ExplainerProvider;
 import org.xcam.api.spi.MetricProvider;
@@ -22,6 +24,10 @@ final class XcamModule extends AbstractModule {
     discovery.explainers().forEach((n, p) -> methods.addBinding(n).toInstance((ExplainerProvider) p.provider()));
     MapBinder<String, MetricProvider> metrics = MapBinder.newMapBinder(binder(), String.class, MetricProvider.class);
     discovery.metrics().forEach((n, p) -> metrics.addBinding(n).toInstance((MetricProvider) p.provider()));
+    MapBinder<String, DetectorProvider> detectors = MapBinder.newMapBinder(binder(), String.class, DetectorProvider.class);
+    discovery.detectors().forEach((n, p) -> detectors.addBinding(n).toInstance((DetectorProvider) p.provider()));
+    MapBinder<String, BenchmarkProvider> benchmarks = MapBinder.newMapBinder(binder(), String.class, BenchmarkProvider.class);
+    discovery.benchmarks().forEach((n, p) -> benchmarks.addBinding(n).toInstance((BenchmarkProvider) p.provider()));
     bind(Discovery.class).toInstance(discovery);
   }
 }
