@@ -1,9 +1,6 @@
-package org.xcam.metrics.detection;
+package org.xcam.api;
 
 import java.util.Optional;
-import org.xcam.api.Box;
-import org.xcam.api.Heatmap;
-import org.xcam.api.InvalidInputException;
 
 /**
  * Heatmap to box, the weakly supervised detection baseline (Zhou et al. 2016; Wang et al., ChestX-ray8; the CAM rows of
@@ -14,6 +11,9 @@ import org.xcam.api.InvalidInputException;
  * {@code x0 = 3, x1 = 8}. Ties in component size go to the component with the larger summed value, then to the one
  * met first in row-major order. A map whose maximum is not positive (a constant map normalises to all zeros) has no
  * box.
+ *
+ * <p>In the api because two plugins use it: the {@code cam-boxes} detector of plugins-anatomy and the
+ * {@code heatmap-box-*} metrics; plugins share code only through the api.
  *
  * <pre>{@code
  * Optional<Box> b = HeatmapBox.largestComponent(explanation.map(), 0.5, "effusion", probability);

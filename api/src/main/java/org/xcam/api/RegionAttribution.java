@@ -1,4 +1,4 @@
-package org.xcam.plugins.anatomy;
+package org.xcam.api;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,15 +9,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.xcam.api.Box;
-import org.xcam.api.Heatmap;
-import org.xcam.api.InvalidInputException;
 
 /**
  * Anatomical-region attribution of any heatmap: the share of the map's energy that lies in each anatomical region
  * box, plus the share outside every region, so that a radiologist reads "78% of the evidence lies in the right lower
- * zone". Regions come from an ADPD model ({@link AdpdResult#regions()}), the phantom generator's zones, or a CSV
- * ({@link #readCsv(Path)}).
+ * zone". Regions come from a detector that locates them ({@link Detections#regions()}, e.g. the {@code adpd}
+ * detector of plugins-anatomy), the phantom generator's zones, or a CSV ({@link #readCsv(Path)}). It lives in the api
+ * (pure arithmetic on {@link Heatmap} and {@link Box}) so that {@code xcam explain --regions} and the demo work
+ * whichever plugins are installed.
  *
  * <p><b>Definition.</b> Energy is the sum of the map's non-negative values. Pixel {@code (x, y)} (covering
  * {@code [x, x+1) x [y, y+1)}) belongs to a box when its centre {@code (x + 0.5, y + 0.5)} does. A pixel inside
@@ -26,7 +25,8 @@ import org.xcam.api.InvalidInputException;
  * 0 and {@link Shares#noEnergy()} true; it is never NaN.
  *
  * <pre>{@code
- * Shares s = RegionAttribution.of(explanation.map(), adpd.regions(), 1024, 1024);
+ * Detections d = xcam.detector("adpd").detect(adpdModel, image);
+ * Shares s = RegionAttribution.of(explanation.map(), d.regions(), d.width(), d.height());
  * s.describe();   // "78% of the evidence lies in right-lower-lung"
  * }</pre>
  */

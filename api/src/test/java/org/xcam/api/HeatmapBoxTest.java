@@ -1,20 +1,11 @@
-package org.xcam.metrics.detection;
+package org.xcam.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import java.util.List;
-import java.util.Map;
-import java.util.ServiceLoader;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.xcam.api.Box;
-import org.xcam.api.Heatmap;
-import org.xcam.api.InvalidInputException;
-import org.xcam.api.MetricContext;
-import org.xcam.api.Options;
-import org.xcam.api.spi.MetricProvider;
 
 /**
  * A 6 x 8 map: blob A = 1.0 at x 1..2, y 1..2 plus a diagonal neighbour 0.9 at (3, 3); blob B = 0.6 at x 5..7, y 3..5.
@@ -55,25 +46,5 @@ class HeatmapBoxTest {
   void empty() {
     assertThat(HeatmapBox.largestComponent(new float[12], 3, 4, 0.5, "x", 1)).isEmpty();
     assertThatThrownBy(() -> HeatmapBox.largestComponent(map(), 0, "x", 1)).isInstanceOf(InvalidInputException.class);
-  }
-
-  @Test
-  @DisplayName("heatmap-box-iou and heatmap-box-hit are registered and score the box against the truth")
-  void providers() {
-    Map<String, MetricProvider> ps = new java.util.HashMap<>();
-    for (MetricProvider p : ServiceLoader.load(MetricProvider.class)) ps.put(p.name(), p);
-    assertThat(ps).containsKeys("heatmap-box-iou", "heatmap-box-hit");
-    MetricProvider iou = ps.get("heatmap-box-iou");
-    MetricContext exact = MetricContext.builder(map()).boxes(List.of(Box.of(5, 3, 8, 6, "x"))).build();
-    assertThat(iou.create(Options.defaults("t", iou.options())).score(exact).value()).isCloseTo(1.0, within(1e-12));
-    // threshold .7 -> [1,1,4,4] vs truth [0,0,4,4]: 9 / 16
-    MetricContext other = MetricContext.builder(map()).boxes(List.of(Box.of(0, 0, 4, 4, "x"), Box.of(5, 3, 8, 6, "x"))).build();
-    // default threshold .5 -> [5,3,8,6]: the best of several truths counts
-    assertThat(iou.create(Options.defaults("t", iou.options())).score(other).value()).isCloseTo(1.0, within(1e-12));
-    MetricContext only = MetricContext.builder(map()).boxes(List.of(Box.of(0, 0, 4, 4, "x"))).build();
-    assertThat(iou.create(Options.of("t", iou.options(), Map.of("threshold", "0.7"))).score(only).value()).isCloseTo(9.0 / 16, within(1e-12));
-    MetricProvider hit = ps.get("heatmap-box-hit");
-    assertThat(hit.create(Options.of("t", hit.options(), Map.of("threshold", "0.7", "iou", "0.5"))).score(only).value()).isEqualTo(1.0);
-    assertThat(hit.create(Options.of("t", hit.options(), Map.of("threshold", "0.7", "iou", "0.6"))).score(only).value()).isEqualTo(0.0);
   }
 }

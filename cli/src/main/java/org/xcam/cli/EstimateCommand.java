@@ -4,20 +4,22 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.xcam.api.InputSpec;
 import org.xcam.api.InvalidInputException;
-import org.xcam.api.LayerHook;
 import org.xcam.api.Model;
+import org.xcam.api.Options;
 import org.xcam.api.Tensor;
-import org.xcam.plugins.iba.ActivationStats;
-import org.xcam.plugins.iba.StatsSource;
+import org.xcam.api.spi.ExplainerProvider;
+import org.xcam.api.spi.Preparation;
 import org.xcam.runtime.Images;
 import org.xcam.runtime.LoadedImage;
 import org.xcam.runtime.Xcam;
@@ -27,22 +29,28 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code xcam estimate}: the mean and std of a layer's activations over images, for IBA and its variants. One streaming
- * (Welford/Chan) pass, batched: one head call per batch and nothing else, in constant memory. Writes
- * {@code <layer>.mean.npy}, {@code <layer>.std.npy} and {@code <layer>.json} (count, source, mode) into
- * {@code xcam-stats/} beside the model, where the IBA methods look for them (or {@code --out}).
+ * {@code xcam estimate}: runs the preparation a method declares ({@link ExplainerProvider#preparation()}) — today IBA's
+ * activation statistics — over training-like images. The CLI streams the images in batches; the method's plugin
+ * computes and stores the result (for IBA: {@code <layer>.mean.npy}, {@code <layer>.std.npy} and {@code <layer>.json}
+ * in {@code xcam-stats/} beside the model, where the IBA methods look, or in {@code --out}), so any plugin whose method
+ * needs a preparation works here without the CLI knowing it.
  *
  * <pre>
  *   xcam estimate --model bundles/densenet121-nih --layer features.denseblock4 --images nih/images --limit 1000
- *   xcam estimate --model fixture --layer features.7 --images phantom:1000        # seeded phantom X-rays
+ *   xcam estimate --method iba --model fixture --layer features.7 --images phantom:1000   # seeded phantom X-rays
  * </pre>
  * {@code --images}: a directory (PNG, JPEG, .npy; sorted by name, sub-directories not searched), one file, or
- * {@code phantom:N[:SEED]} (the phantom generator, seeds SEED.., default 0). Fewer than 100 images give a warning.
+ * {@code phantom:N[:SEED]} (the phantom generator, seeds SEED.., default 0). Without {@code --method}: the one
+ * preparation the installed methods declare (an error lists them when there are several).
  */
 @Command(name = "estimate", mixinStandardHelpOptions = true,
-    description = "Estimate activation statistics (mean, std) at a layer for IBA (stored in xcam-stats/ beside the model)")
+    description = {"Run what a method needs computed beforehand from training-like images (e.g. IBA's activation",
+        "statistics, stored in xcam-stats/ beside the model). xcam list shows which methods need it."})
 public final class EstimateCommand implements Callable<Integer> {
   @Mixin ModelOptions modelOptions;
+
+  @Option(names = "--method", description = "The method to prepare for (default: the one preparation the installed methods declare).")
+  String method;
 
   @Option(names = {"-l", "--layer"}, required = true, description = "Layer(s) to estimate (repeatable); 'all' = every layer of the model.")
   List<String> layers = new ArrayList<>();
@@ -56,56 +64,67 @@ public final class EstimateCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "32", description = "Images per head call (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
-  @Option(names = "--mode", defaultValue = "element", description = "element (per [C,H,W] element, the paper's choice) or channel (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--mode", description = "Shorthand for --option mode=M (IBA: element, the paper's choice and the default, or channel).")
   String mode;
 
-  @Option(names = "--out", description = "Directory to write to (default: xcam-stats beside the model).")
+  @Option(names = "--option", description = "Preparation option name=value (repeatable); see: xcam estimate --method M --help-options.")
+  List<String> options = new ArrayList<>();
+
+  @Option(names = "--out", description = "Directory to write to (default: where the method looks, e.g. xcam-stats beside the model).")
   Path out;
 
   @Override public Integer call() {
     if (limit < 2) throw new InvalidInputException("--limit must be at least 2");
     if (batchSize < 1) throw new InvalidInputException("--batch-size must be at least 1");
-    ActivationStats.Mode m = ActivationStats.Mode.fromId(mode);
     Xcam xcam = Xcam.create();
+    Preparation prep = preparation(xcam);
+    Map<String, String> given = ListCommand.parseKv(options, "--option");
+    if (mode != null) given.put("mode", mode);
+    Options o = Options.of("preparation " + prep.name(), prep.options(), given);   // bad options fail before the model loads
     try (Model model = modelOptions.load(xcam)) {
       List<String> ls = layers.size() == 1 && layers.get(0).equals("all") ? model.info().layerNames() : layers;
       for (String l : ls) model.info().layer(l); // unknown names fail here, listing the layers
-      Path dir = out != null ? out : StatsSource.besideModel(model.info());
-      List<LayerHook> hooks = new ArrayList<>();
-      List<ActivationStats.Estimator> est = new ArrayList<>();
-      for (String l : ls) {
-        hooks.add(model.layer(l));
-        est.add(ActivationStats.estimator(m));
-      }
+      Iterator<Tensor> batches = batches(model.info().input());   // a bad --images spec fails before the first pass
+      Preparation.Run run = prep.start(model, new Preparation.Request(ls, o, Optional.ofNullable(out), source()));
       long t0 = System.nanoTime();
       long n = 0;
-      Iterator<Tensor> batches = batches(model.info().input());
       while (batches.hasNext()) {
         Tensor b = batches.next();
-        for (int i = 0; i < hooks.size(); i++) est.get(i).add(hooks.get(i).activation(b));
+        run.add(b);
         n += b.dim(0);
-        System.err.printf(Locale.ROOT, "\restimate: %d images", n);
+        System.err.printf(Locale.ROOT, "\r%s: %d images", prep.name(), n);
       }
       System.err.println();
-      if (n < ActivationStats.MIN_RELIABLE_COUNT) {
-        System.err.println("warning: only " + n + " images; statistics from fewer than " + ActivationStats.MIN_RELIABLE_COUNT
-            + " images make IBA maps noisy (use --limit 1000 with more images)");
-      }
-      for (int i = 0; i < ls.size(); i++) {
-        ActivationStats s = est.get(i).result(ls.get(i), source());
-        s.write(dir);
-        float[] sd = s.std();
-        float[] sorted = sd.clone();
-        Arrays.sort(sorted);
-        long floored = 0;
-        for (float v : sd) if (v < ActivationStats.MIN_STD) floored++;
-        System.out.printf(Locale.ROOT, "%s: %d images, %s statistics %s, median std %.4g, %d of %d values below the %.2f floor -> %s%n",
-            ls.get(i), s.count(), m.id(), Arrays.toString(s.shape()), sorted[sorted.length / 2], floored, sd.length,
-            ActivationStats.MIN_STD, ActivationStats.jsonFile(dir, ls.get(i)));
-      }
+      Preparation.Result r = run.finish();
+      for (String w : r.warnings()) System.err.println("warning: " + w);
+      for (String line : r.lines()) System.out.println(line);
       System.out.printf(Locale.ROOT, "%.1f s%n", (System.nanoTime() - t0) / 1e9);
     }
     return 0;
+  }
+
+  /** The method's preparation, or the single one the installed methods declare. */
+  private Preparation preparation(Xcam xcam) {
+    if (method != null) {
+      ExplainerProvider p = xcam.explainerProvider(method);
+      return p.preparation().orElseThrow(() -> new InvalidInputException("method '" + method
+          + "' needs no preparation; nothing to estimate (xcam list shows which methods need one)"));
+    }
+    Map<String, Preparation> byName = new LinkedHashMap<>();
+    Map<String, List<String>> users = new LinkedHashMap<>();
+    for (ExplainerProvider p : xcam.explainers().values()) {
+      p.preparation().ifPresent(prep -> {
+        byName.putIfAbsent(prep.name(), prep);
+        users.computeIfAbsent(prep.name(), k -> new ArrayList<>()).add(p.name());
+      });
+    }
+    if (byName.isEmpty()) {
+      throw new InvalidInputException("no installed method needs a preparation; nothing to estimate (add e.g. the plugins-iba jar)");
+    }
+    if (byName.size() > 1) {
+      throw new InvalidInputException("several preparations are installed (" + users + "); choose one with --method NAME");
+    }
+    return byName.values().iterator().next();
   }
 
   private String source() {

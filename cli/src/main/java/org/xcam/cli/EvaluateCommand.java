@@ -14,6 +14,7 @@ import org.xcam.api.spi.MetricProvider;
 import org.xcam.runtime.Xcam;
 import org.xcam.runtime.eval.Dataset;
 import org.xcam.runtime.eval.Datasets;
+import org.xcam.runtime.eval.DetectionEvaluation;
 import org.xcam.runtime.eval.Evaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,10 +28,11 @@ import picocli.CommandLine.Option;
         "Writes DIR/results.csv (image x method x metric), summary.csv/summary.json (mean, 95% bootstrap CI, by",
         "correct/wrong prediction and class, seconds per image), index.html (tables, curves, overlays), manifest.json.",
         "Rows already in DIR/results.csv are kept and not computed again (resume by rerunning the same command).",
-        "--task detection: AP at IoU 0.1..0.7, mAP and loc-acc of anatomy-driven detection (ADPD, with and without",
-        "weighted box fusion; --model an ADPD bundle, default the Loc- and MIL-ADPD fixtures) and of boxes cut from the",
-        "--methods' heatmaps on a classifier (--classifier, default the anatomy fixture), on --dataset phantom:N[:seed];",
-        "writes DIR/detection.md (a table shaped like Table 1 of Mueller et al. 2023) and DIR/detection.json."})
+        "--task detection: AP at IoU 0.1..0.7, mAP and loc-acc of every installed detector (--detectors, default all;",
+        "e.g. adpd and adpd-no-wbf on --model or their sample models, the Loc- and MIL-ADPD fixtures) and of detectors that",
+        "cut boxes from the --methods' heatmaps on a classifier (cam-boxes; --classifier, default its sample model), on",
+        "--dataset phantom:N[:seed]; writes DIR/detection.md (a table shaped like Table 1 of Mueller et al. 2023) and",
+        "DIR/detection.json."})
 public final class EvaluateCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
 
@@ -47,6 +49,12 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   @Option(names = "--classifier", description = "--task detection: the classifier bundle whose heatmaps give CAM boxes.")
   Path classifier;
+
+  @Option(names = "--detectors", split = ",", description = "--task detection: detector names (default: every installed detector).")
+  List<String> detectors;
+
+  @Option(names = "--detector-option", description = "--task detection: detector.option=value (repeatable), e.g. --detector-option adpd.threshold=0.4.")
+  List<String> detectorOptions = new ArrayList<>();
 
   @Option(names = "--metrics", split = ",",
       description = "Metric names, comma-separated (see: xcam list), or 'all' for every metric the dataset can feed.")
@@ -106,7 +114,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** {@code --task detection}: the anatomy plugin's detection evaluation on phantoms. */
+  /** {@code --task detection}: the installed detectors scored on phantoms ({@link DetectionEvaluation}). */
   private int detection(Xcam xcam) throws java.io.IOException {
     String[] p = dataset.split(":");
     if (!p[0].equals("phantom") || p.length < 2) {
@@ -121,23 +129,27 @@ public final class EvaluateCommand implements Callable<Integer> {
       throw new InvalidInputException("bad dataset spec '" + dataset + "'; use phantom:N[:seed]");
     }
     if (limit > 0) count = Math.min(count, limit);
-    var s = org.xcam.cli.eval.DetectionEvaluation.Settings.defaults().withCount(count).withSeed(dseed)
+    var s = DetectionEvaluation.Settings.defaults().withCount(count).withSeed(dseed)
         .withCamMethods(methods.contains("all") || methods.contains("none") ? (methods.contains("none") ? List.of()
-            : org.xcam.cli.eval.DetectionEvaluation.Settings.defaults().camMethods()) : methods);
+            : DetectionEvaluation.Settings.defaults().camMethods()) : methods)
+        .withDetectorOptions(scoped(detectorOptions, "--detector-option"));
+    if (detectors != null) s = s.withDetectors(detectors);
     if (classifier != null) s = s.withClassifier(classifier);
-    if (model.model != null) s = s.withAdpdBundles(java.util.Map.of(model.model.getFileName().toString(), model.model));
+    if (model.model != null) s = s.withModels(Map.of(model.model.getFileName().toString(), model.model));
     ExplainJob.checkWritable(out);
-    var r = org.xcam.cli.eval.DetectionEvaluation.run(xcam, s, noProgress ? null : System.err);
-    String md = org.xcam.cli.eval.DetectionEvaluation.markdown(r);
+    var r = DetectionEvaluation.run(xcam, s, noProgress ? null : System.err);
+    String md = DetectionEvaluation.markdown(r);
     java.nio.file.Files.writeString(out.resolve("detection.md"), md);
-    java.util.Map<String, Object> json = new java.util.LinkedHashMap<>();
+    Map<String, Object> json = new LinkedHashMap<>();
     json.put("images", r.images());
     json.put("classes", r.classes());
+    json.put("detectorOptions", r.options());
     json.put("notes", r.notes());
     List<Object> rows = new ArrayList<>();
     for (var row : r.rows()) {
-      java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+      Map<String, Object> m = new LinkedHashMap<>();
       m.put("method", row.method());
+      m.put("model", row.model());
       m.put("supervision", row.supervision());
       m.put("apAtIou0.1to0.7", row.ap());
       m.put("mAP", row.map());

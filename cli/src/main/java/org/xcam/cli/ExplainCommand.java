@@ -77,7 +77,7 @@ public final class ExplainCommand implements Callable<Integer> {
       try (ProgressBar bar = new ProgressBar(System.err, "explain")) {
         List<ExplainJob.Written> w = new ExplainJob(xcam, m, layers, seed, batch)
             .run(loaded, targets, runs, out, Map.of(),
-                regions == null ? Map.of() : Map.of("*", org.xcam.plugins.anatomy.RegionAttribution.readCsv(regions)), bar,
+                regions == null ? Map.of() : Map.of("*", org.xcam.api.RegionAttribution.readCsv(regions)), bar,
                 Map.of("images", images.stream().map(Path::toString).toList()), null);
         for (ExplainJob.Written x : w) {
           System.out.printf("%s  %-22s class %d (%s) score %.4f -> %s%s%n", x.stem(), x.method(), x.explanation().classIndex(),

@@ -2,6 +2,9 @@ package org.xcam.cli;
 
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.xcam.api.Task;
+import org.xcam.api.spi.BenchmarkProvider;
+import org.xcam.api.spi.DetectorProvider;
 import org.xcam.api.spi.ExplainerProvider;
 import org.xcam.api.spi.MetricProvider;
 import org.xcam.runtime.PluginInfo;
@@ -9,11 +12,14 @@ import org.xcam.runtime.Xcam;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code xcam list}: engines, methods and metrics found on the class path, with versions and jar locations. */
+/**
+ * {@code xcam list}: engines, methods, metrics, detectors and plugin benchmarks found on the class path, with versions
+ * and jar locations.
+ */
 @Command(name = "list", mixinStandardHelpOptions = true,
-    description = "List the engines, methods and metrics found on the class path, with versions and jars.")
+    description = "List the engines, methods, metrics, detectors and plugin benchmarks found on the class path, with versions and jars.")
 public final class ListCommand implements Callable<Integer> {
-  @Option(names = "--options", description = "Also list each method's options with their defaults.")
+  @Option(names = "--options", description = "Also list each method's, detector's and preparation's options with their defaults.")
   boolean options;
 
   @Override public Integer call() {
@@ -29,6 +35,10 @@ public final class ListCommand implements Callable<Integer> {
       System.out.printf("  %-24s %-8s %s%n      %s%s [needs %s; cost %s]%n", p.name(), p.version(), p.location(), e.description(),
           e.categoryIndependent() ? " (category-independent)" : "", e.requires(), e.cost());
       if (options) e.options().forEach(o -> System.out.printf("        --option %s=%s  %s%n", o.name(), o.defaultValue(), o.description()));
+      e.preparation().ifPresent(prep -> {
+        System.out.printf("      needs preparation %s: %s (xcam estimate --method %s)%n", prep.name(), prep.description(), e.name());
+        if (options) prep.options().forEach(o -> System.out.printf("        --option %s=%s  %s%n", o.name(), o.defaultValue(), o.description()));
+      });
     }
     System.out.println("Metrics:");
     for (PluginInfo p : d.metrics().values()) {
@@ -36,6 +46,20 @@ public final class ListCommand implements Callable<Integer> {
       var r = m.range();
       System.out.printf("  %-24s %-8s %s%n      %s [range %s..%s, %s is better]%n", p.name(), p.version(), p.location(),
           m.description(), fmt(r.min()), fmt(r.max()), r.higherIsBetter() ? "higher" : "lower");
+    }
+    System.out.println("Detectors:");
+    for (PluginInfo p : d.detectors().values()) {
+      DetectorProvider e = (DetectorProvider) p.provider();
+      System.out.printf("  %-24s %-8s %s%n      %s [reads %s; needs %s%s]%n", p.name(), p.version(), p.location(), e.description(),
+          String.join(", ", e.tasks().stream().map(Task::id).sorted().toList()), e.requires(),
+          e.usesExplainer() ? "; uses a method's heatmaps (--method)" : "");
+      if (options) e.options().forEach(o -> System.out.printf("        --option %s=%s  %s%n", o.name(), o.defaultValue(), o.description()));
+    }
+    if (!d.benchmarks().isEmpty()) {
+      System.out.println("Plugin benchmarks (xcam bench NAME):");
+      for (PluginInfo p : d.benchmarks().values()) {
+        System.out.printf("  %-24s %-8s %s%n      %s%n", p.name(), p.version(), p.location(), ((BenchmarkProvider) p.provider()).description());
+      }
     }
     for (String s : d.skipped()) System.out.println("Skipped: " + s);
     return 0;

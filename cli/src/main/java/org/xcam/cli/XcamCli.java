@@ -27,6 +27,14 @@ public final class XcamCli implements Runnable {
   /** Runs the command line and returns the exit code (for tests). */
   public static int run(String... args) {
     CommandLine cl = new CommandLine(new XcamCli());
+    if (java.util.Arrays.asList(args).contains("bench")) {
+      // plugin benchmarks (BenchmarkProvider) become sub-commands of bench; discovery only when bench is asked for
+      try {
+        BenchCommand.addPluginBenchmarks(cl.getSubcommands().get("bench"), org.xcam.runtime.Xcam.create());
+      } catch (XcamException e) {
+        return handle(e, cl.getErr());
+      }
+    }
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, cmd.getErr()));
     cl.setParameterExceptionHandler((ex, a) -> {
       ex.getCommandLine().getErr().println("xcam: " + ex.getMessage() + " (see: xcam " + ex.getCommandLine().getCommandName() + " --help)");

@@ -12,14 +12,15 @@ import org.junit.jupiter.api.io.TempDir;
 import org.xcam.api.bundle.Json;
 
 class EvaluateDetectionTest {
-  @Test @DisplayName("evaluate --task detection scores ADPD with and without fusion and CAM boxes; AP values lie in [0,1] and mAP is their mean")
+  @Test @DisplayName("evaluate --task detection scores every installed detector (ADPD with and without fusion, CAM boxes) on its sample models; AP values lie in [0,1] and mAP is their mean")
   @SuppressWarnings("unchecked")
   void detection(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("det");
     var r = ExplainCommandTest.xcam("evaluate", "--task", "detection", "--dataset", "phantom:24:7", "--methods", "gradcam",
         "--no-progress", "--out", out.toString());
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(Files.readString(out.resolve("detection.md"))).contains("Loc-ADPD", "MIL-ADPD w/o WBF", "gradcam");
+    assertThat(Files.readString(out.resolve("detection.md")))
+        .contains("| adpd | Loc-ADPD |", "| adpd-no-wbf | MIL-ADPD |", "| cam-boxes (gradcam) | phantom-pathology-classifier |");
     Map<String, Object> j = (Map<String, Object>) Json.parse(Files.readString(out.resolve("detection.json")));
     assertThat(((Number) j.get("images")).intValue()).isEqualTo(24);
     for (Object o : (List<Object>) j.get("rows")) {

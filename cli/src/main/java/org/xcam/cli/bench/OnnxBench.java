@@ -15,8 +15,9 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.xcam.api.LayerHook;
 import org.xcam.api.LayerInfo;
+import org.xcam.api.Model;
 import org.xcam.api.Tensor;
-import org.xcam.engine.onnx.OnnxModel;
+import org.xcam.runtime.Xcam;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -34,7 +35,8 @@ import picocli.CommandLine.Option;
  * <p>Graph surgery and session creation happen once per (model, layer); the first call of each kind is timed
  * separately as "setup". Timings alternate tail / vjp / fused ({@code --repeats} rounds after {@code --warmup}) so
  * load on a shared machine hits all alike; the ratio is min/min with the median of per-round ratios beside it.
- * Default model: tools/.work/resnet18.onnx (make it with {@code python3 tools/gen_torchvision.py}).
+ * Default model: tools/.work/resnet18.onnx (make it with {@code python3 tools/gen_torchvision.py}). The model is loaded
+ * through the runtime facade with engine {@code onnx}, like any plugin; the device is read from the model's info.
  */
 @Command(name = "onnx", mixinStandardHelpOptions = true,
     description = "Benchmark the ONNX engine: VJP through the generated backward graph vs tail forward (ratios)")
@@ -80,8 +82,9 @@ public final class OnnxBench implements Callable<Integer> {
     rows.add("model,device,layer,batch,setup_ms,tail_ms,vjp_ms,fused_ms,vjp_over_tail,vjp_over_tail_median,fused_over_tail,fused_over_tail_median");
     System.out.printf(Locale.ROOT, "%-16s %-5s %-42s %5s %9s %9s %9s %9s %9s %9s%n", "model", "dev", "layer", "batch",
         "setup ms", "tail ms", "vjp ms", "fused ms", "vjp/tail", "fused/tl");
+    Xcam xcam = Xcam.create();
     for (Path p : targets) {
-      try (OnnxModel m = OnnxModel.load(p, opts)) {
+      try (Model m = xcam.load(p, "onnx", opts)) {
         List<String> ls = layers.isEmpty() ? List.of(m.info().defaultLayer(), LayerInfo.INPUT) : layers;
         Tensor x = random(m.info().input().batchShape(batch), 1);
         for (String l : ls) rows.add(bench(m, l, x));
@@ -97,7 +100,7 @@ public final class OnnxBench implements Callable<Integer> {
     return 0;
   }
 
-  private String bench(OnnxModel m, String layer, Tensor x) {
+  private String bench(Model m, String layer, Tensor x) {
     LayerHook h = m.layer(layer);
     Tensor a = h.activation(x);
     Tensor gy = random(new int[] {x.dim(0), m.info().numOutputs()}, 2);
@@ -123,9 +126,10 @@ public final class OnnxBench implements Callable<Integer> {
       rf[r] = t[2][r] / t[0][r];
     }
     String name = m.info().name();
-    System.out.printf(Locale.ROOT, "%-16s %-5s %-42s %5d %9.1f %9.2f %9.2f %9.2f %9.2f %9.2f%n", trim(name, 16), m.device(),
+    String dev = String.valueOf(m.info().extra().getOrDefault("onnxDevice", "?"));
+    System.out.printf(Locale.ROOT, "%-16s %-5s %-42s %5d %9.1f %9.2f %9.2f %9.2f %9.2f %9.2f%n", trim(name, 16), dev,
         trim(layer, 42), x.dim(0), setup, tail, vjp, fused, vjp / tail, fused / tail);
-    return String.format(Locale.ROOT, "%s,%s,%s,%d,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f", name, m.device(), layer, x.dim(0),
+    return String.format(Locale.ROOT, "%s,%s,%s,%d,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f", name, dev, layer, x.dim(0),
         setup, tail, vjp, fused, vjp / tail, median(rv), fused / tail, median(rf));
   }
 

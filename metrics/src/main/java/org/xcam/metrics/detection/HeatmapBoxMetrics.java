@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.xcam.api.Box;
+import org.xcam.api.HeatmapBox;
 import org.xcam.api.Metric;
 import org.xcam.api.MetricContext;
 import org.xcam.api.MetricResult;
@@ -15,7 +16,7 @@ import org.xcam.api.spi.MetricProvider;
 /**
  * The per-image side of detection scoring: the heatmap is turned into one box ({@link HeatmapBox}: pixels at least
  * {@code threshold} times the maximum, largest 8-connected component) and compared with the ground-truth boxes.
- * Dataset-level AP and mAP are in {@link DetectionEvaluator}.
+ * Dataset-level AP and mAP are in the runtime ({@code org.xcam.runtime.eval.DetectionEvaluator}).
  */
 public final class HeatmapBoxMetrics {
   private HeatmapBoxMetrics() { }

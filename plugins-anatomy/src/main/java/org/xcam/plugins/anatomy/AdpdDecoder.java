@@ -145,34 +145,42 @@ public final class AdpdDecoder {
       }
     }
     List<Box> candidates = new ArrayList<>();
+    Map<Box, String> regionOf = new java.util.IdentityHashMap<>();
     for (int ci = 0; ci < classes.size(); ci++) {
       for (int j = 0; j < r; j++) {
         if (regions.get(j).score() < config.presenceThreshold()) continue;
         if (q[j][ci] > config.threshold()) {
           Box reg = regions.get(j);
-          candidates.add(new Box(reg.x0(), reg.y0(), reg.x1(), reg.y1(), classes.get(ci), q[j][ci]));
+          Box cand = new Box(reg.x0(), reg.y0(), reg.x1(), reg.y1(), classes.get(ci), q[j][ci]);
+          candidates.add(cand);
+          regionOf.put(cand, reg.label());
         }
       }
     }
-    List<Box> detections;
+    // each detection with the regions it was made from (its provenance), highest score first
+    List<Map.Entry<Box, List<String>>> found = new ArrayList<>();
     if (config.wbf()) {
-      detections = new ArrayList<>(fusion.fuseSingle(candidates));
+      for (WeightedBoxFusion.Fused f : fusion.fuseClusters(List.of(candidates))) {
+        found.add(Map.entry(f.box(), f.members().stream().map(regionOf::get).toList()));
+      }
     } else {
-      detections = new ArrayList<>(candidates);
-      detections.sort(Comparator.comparingDouble((Box x) -> -x.score()));
+      for (Box c : candidates) found.add(Map.entry(c, List.of(regionOf.get(c))));
+      found.sort(Comparator.comparingDouble((Map.Entry<Box, List<String>> x) -> -x.getKey().score()));
     }
     if (config.top1()) {
-      Map<String, Box> best = new LinkedHashMap<>();
-      for (Box x : detections) best.putIfAbsent(x.label(), x);   // detections are sorted by score
-      detections = new ArrayList<>(best.values());
+      Map<String, Map.Entry<Box, List<String>>> best = new LinkedHashMap<>();
+      for (Map.Entry<Box, List<String>> x : found) best.putIfAbsent(x.getKey().label(), x);   // sorted by score
+      found = new ArrayList<>(best.values());
     }
+    List<Box> detections = found.stream().map(Map.Entry::getKey).toList();
+    List<List<String>> sources = found.stream().map(Map.Entry::getValue).toList();
     Map<String, Double> image = new LinkedHashMap<>();
     double[] logits = new double[r];
     for (int ci = 0; ci < classes.size(); ci++) {
       for (int j = 0; j < r; j++) logits[j] = logit(q[j][ci]);
       image.put(classes.get(ci), sigmoid(LsePooling.pool(logits, config.lseR())));
     }
-    return new AdpdResult(regions, candidates, detections, image, q);
+    return new AdpdResult(regions, candidates, detections, sources, image, q);
   }
 
   private static final double EPS = 1e-6;

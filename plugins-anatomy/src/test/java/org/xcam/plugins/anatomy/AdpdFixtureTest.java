@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.xcam.api.Box;
 import org.xcam.api.Heatmap;
+import org.xcam.api.RegionAttribution;
 import org.xcam.api.Model;
 import org.xcam.api.Task;
 import org.xcam.api.Tensor;

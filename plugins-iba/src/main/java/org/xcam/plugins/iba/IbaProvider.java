@@ -2,12 +2,14 @@ package org.xcam.plugins.iba;
 
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.xcam.api.Capability;
 import org.xcam.api.Explainer;
 import org.xcam.api.OptionSpec;
 import org.xcam.api.Options;
 import org.xcam.api.spi.ExplainerProvider;
+import org.xcam.api.spi.Preparation;
 
 /**
  * {@code iba}: Information Bottleneck Attribution (Schulz et al. 2020), per-sample bottleneck at a layer. Needs the
@@ -23,4 +25,5 @@ public final class IbaProvider implements ExplainerProvider {
         Double.NaN, o.getInt("images-per-call"));
   }
   @Override public String cost() { return "1 head + steps x (1 tail + 1 vjp) per images-per-call images (default 10 x 10 noise samples)"; }
+  @Override public Optional<Preparation> preparation() { return Optional.of(ActivationStatsPreparation.INSTANCE); }
 }

@@ -2,12 +2,14 @@ package org.xcam.plugins.iba;
 
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.xcam.api.Capability;
 import org.xcam.api.Explainer;
 import org.xcam.api.OptionSpec;
 import org.xcam.api.Options;
 import org.xcam.api.spi.ExplainerProvider;
+import org.xcam.api.spi.Preparation;
 
 /** {@code multilayer-iba}: IBA at several layers, thresholded and combined at input resolution. */
 public final class MultiLayerIbaProvider implements ExplainerProvider {
@@ -26,4 +28,5 @@ public final class MultiLayerIbaProvider implements ExplainerProvider {
     return new MultiLayerIbaExplainer(iba, o.getString("threshold"), o.getString("combine"));
   }
   @Override public String cost() { return "per layer: 1 head + steps x (1 tail + 1 vjp) per images-per-call images"; }
+  @Override public Optional<Preparation> preparation() { return Optional.of(ActivationStatsPreparation.INSTANCE); }
 }

@@ -2,6 +2,7 @@ package org.xcam.plugins.iba;
 
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.xcam.api.Capability;
 import org.xcam.api.Explainer;
@@ -9,6 +10,7 @@ import org.xcam.api.InvalidInputException;
 import org.xcam.api.OptionSpec;
 import org.xcam.api.Options;
 import org.xcam.api.spi.ExplainerProvider;
+import org.xcam.api.spi.Preparation;
 
 /**
  * {@code regression-iba}: IBA for regression outputs (e.g. a severity score), model loss {@code mse}
@@ -37,4 +39,5 @@ public final class RegressionIbaProvider implements ExplainerProvider {
         o.getInt("images-per-call"));
   }
   @Override public String cost() { return "1 head + steps x (1 tail + 1 vjp) per images-per-call images"; }
+  @Override public Optional<Preparation> preparation() { return Optional.of(ActivationStatsPreparation.INSTANCE); }
 }

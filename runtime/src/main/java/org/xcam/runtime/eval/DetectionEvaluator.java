@@ -1,4 +1,4 @@
-package org.xcam.metrics.detection;
+package org.xcam.runtime.eval;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,4 +1,4 @@
-package org.xcam.metrics.detection;
+package org.xcam.runtime.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
