@@ -21,6 +21,7 @@ import org.junit.platform.launcher.TestPlan;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
 import org.xcam.api.InvalidInputException;
+import org.xcam.api.spi.DetectorProvider;
 import org.xcam.api.spi.ExplainerProvider;
 import org.xcam.api.spi.MetricProvider;
 
@@ -46,8 +47,10 @@ public final class ConformanceRunner {
       List<Object> providers = new ArrayList<>();
       for (ExplainerProvider p : ServiceLoader.load(ExplainerProvider.class, loader)) if (p.getClass().getClassLoader() == loader) providers.add(p);
       for (MetricProvider p : ServiceLoader.load(MetricProvider.class, loader)) if (p.getClass().getClassLoader() == loader) providers.add(p);
+      for (DetectorProvider p : ServiceLoader.load(DetectorProvider.class, loader)) if (p.getClass().getClassLoader() == loader) providers.add(p);
       if (providers.isEmpty()) {
-        throw new InvalidInputException(jar + " registers no method or metric (META-INF/services/org.xcam.api.spi.ExplainerProvider or MetricProvider)");
+        throw new InvalidInputException(jar + " registers no method, metric or detector (META-INF/services/org.xcam.api.spi."
+            + "ExplainerProvider, MetricProvider or DetectorProvider)");
       }
       Thread.currentThread().setContextClassLoader(loader);
       int failures = 0;
@@ -59,12 +62,15 @@ public final class ConformanceRunner {
             name = e.name();
             boolean batched = e.options().stream().anyMatch(o -> o.name().equals("batch-size"));
             kit = batched ? PluginKits.Perturbation.class : e.layerBased() ? PluginKits.Cam.class : PluginKits.Plain.class;
+          } else if (p instanceof DetectorProvider d) {
+            name = d.name();
+            kit = PluginKits.DetectorKit.class;
           } else {
             name = ((MetricProvider) p).name();
             kit = PluginKits.Metric.class;
           }
           System.setProperty(PluginKits.PROPERTY, name);
-          out.println("== " + name + " (" + p.getClass().getName() + ") against " + kit.getSimpleName().toLowerCase() + " kit");
+          out.println("== " + name + " (" + p.getClass().getName() + ") against " + kit.getSimpleName().replace("Kit", "").toLowerCase() + " kit");
           Map<String, Group> groups = runKit(kit);
           for (Group g : groups.values()) {
             out.printf("  %-40s %3d passed %3d failed %3d skipped%n", g.name(), g.passed().size(), g.failed().size(), g.skipped().size());

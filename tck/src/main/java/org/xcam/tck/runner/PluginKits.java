@@ -2,9 +2,11 @@ package org.xcam.tck.runner;
 
 import java.util.ServiceLoader;
 import org.xcam.api.XcamException;
+import org.xcam.api.spi.DetectorProvider;
 import org.xcam.api.spi.ExplainerProvider;
 import org.xcam.api.spi.MetricProvider;
 import org.xcam.tck.CamExplainerCompatibilityKit;
+import org.xcam.tck.DetectorCompatibilityKit;
 import org.xcam.tck.ExplainerCompatibilityKit;
 import org.xcam.tck.MetricCompatibilityKit;
 import org.xcam.tck.PerturbationExplainerCompatibilityKit;
@@ -32,6 +34,19 @@ public final class PluginKits {
       if (p.name().equals(name)) return p;
     }
     throw new XcamException("no metric '" + name + "' on the class path");
+  }
+
+  static DetectorProvider lookupDetector() {
+    String name = System.getProperty(PROPERTY);
+    for (DetectorProvider p : ServiceLoader.load(DetectorProvider.class, Thread.currentThread().getContextClassLoader())) {
+      if (p.name().equals(name)) return p;
+    }
+    throw new XcamException("no detector '" + name + "' on the class path");
+  }
+
+  /** Detectors: every group but the golden values, which are the author's own test's job. */
+  public static class DetectorKit extends DetectorCompatibilityKit {
+    @Override protected DetectorProvider provider() { return lookupDetector(); }
   }
 
   /** Layer-based methods. */
