@@ -67,7 +67,7 @@ public final class EstimateCommand implements Callable<Integer> {
   @Option(names = "--mode", description = "Shorthand for --option mode=M (IBA: element, the paper's choice and the default, or channel).")
   String mode;
 
-  @Option(names = "--option", description = "Preparation option name=value (repeatable); see: xcam estimate --method M --help-options.")
+  @Option(names = "--option", description = "Preparation option name=value (repeatable); xcam list --options shows them.")
   List<String> options = new ArrayList<>();
 
   @Option(names = "--out", description = "Directory to write to (default: where the method looks, e.g. xcam-stats beside the model).")
