@@ -245,15 +245,23 @@ public final class Tensor {
     } else {
       throw new InvalidInputException("unsupported .npy version " + major);
     }
-    if (start + headerLen > all.length) throw new InvalidInputException("truncated .npy header");
+    if (headerLen < 0 || start + (long) headerLen > all.length) throw new InvalidInputException("truncated .npy header");
     String header = new String(all, start, headerLen, StandardCharsets.ISO_8859_1);
     Matcher d = DESCR.matcher(header), o = ORDER.matcher(header), s = SHAPE.matcher(header);
-    if (!d.find() || !o.find() || !s.find()) throw new InvalidInputException("malformed .npy header: " + header.trim());
+    if (!d.find() || !o.find() || !s.find()) {
+      String shown = header.replaceAll("[\\p{Cntrl}\\s]+", " ").trim();
+      throw new InvalidInputException("malformed .npy header (" + (shown.length() > 120 ? shown.substring(0, 120) + "..." : shown)
+          + "); write the file with numpy.save");
+    }
     if (o.group(1).equals("True")) throw new InvalidInputException("Fortran-order .npy is not supported; save with np.ascontiguousarray");
-    String[] parts = s.group(1).split(",");
-    int[] shape = Arrays.stream(parts).map(String::trim).filter(p -> !p.isEmpty()).mapToInt(Integer::parseInt).toArray();
+    int[] shape = npyShape(s.group(1));
     long n = 1;
-    for (int dd : shape) n *= dd;
+    for (int dd : shape) {
+      n *= dd;
+      if (n > Integer.MAX_VALUE - 8) {
+        throw new InvalidInputException(".npy shape " + Arrays.toString(shape) + " has more values than a Java array holds");
+      }
+    }
     String descr = d.group(1);
     int dataStart = start + headerLen;
     ByteOrder order = descr.startsWith(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
@@ -286,6 +294,26 @@ public final class Tensor {
       };
     }
     return new Tensor(out, shape);
+  }
+
+  /** The shape tuple of a .npy header: non-negative ints, e.g. {@code "1, 64, 64"} or {@code "3,"}. */
+  private static int[] npyShape(String tuple) {
+    String[] parts = tuple.split(",");
+    int[] shape = new int[parts.length];
+    int k = 0;
+    for (String p : parts) {
+      String t = p.trim();
+      if (t.isEmpty()) continue;
+      if (t.endsWith("L")) t = t.substring(0, t.length() - 1);
+      try {
+        shape[k] = Integer.parseInt(t);
+      } catch (NumberFormatException e) {
+        throw new InvalidInputException("malformed .npy shape (" + tuple.trim() + "); write the file with numpy.save");
+      }
+      if (shape[k] < 0) throw new InvalidInputException("negative dimension in .npy shape (" + tuple.trim() + ")");
+      k++;
+    }
+    return Arrays.copyOf(shape, k);
   }
 
   private static float half(short h) {

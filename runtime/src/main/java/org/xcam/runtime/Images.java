@@ -1,75 +1,90 @@
 package org.xcam.runtime;
 
 import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
-import javax.imageio.ImageIO;
+import java.util.Map;
 import org.xcam.api.InputSpec;
 import org.xcam.api.InvalidInputException;
 import org.xcam.api.Tensor;
+import org.xcam.api.image.DecodedImage;
+import org.xcam.api.image.ImageReadOptions;
+import org.xcam.api.image.ImageSource;
+import org.xcam.runtime.image.Pixels;
 
 /**
- * Reads images into model inputs, per the bundle's input spec: pixels scaled to [0,1] (8-bit / 255, 16-bit / 65535),
- * converted to the model's channels (grayscale replicated to RGB; RGB to gray by luma 0.299 R + 0.587 G + 0.114 B;
- * alpha ignored), resized to the model's H x W (area averaging when shrinking, bilinear with half-pixel centres when
- * enlarging), then {@code (x - mean[c]) / std[c]}. A {@code .npy} file is taken as already normalised
- * ({@code [C,H,W]} or {@code [N,C,H,W]}) and must match the model's shape.
+ * The one way images enter xcam: a file or bytes, decoded by an installed {@link org.xcam.api.spi.ImageReader}
+ * (PNG, JPEG, {@code .npy} built in; DICOM with the plugins-dicom jar; anything a lab adds), then made into the
+ * model's input per the bundle's input spec: display pixels in [0,1] are converted to the model's channels
+ * (grayscale replicated to RGB; RGB to gray by luma 0.299 R + 0.587 G + 0.114 B), resized to the model's H x W
+ * (area averaging when shrinking, bilinear with half-pixel centres when enlarging), then {@code (x - mean[c]) / std[c]}.
+ * A {@code .npy} is taken as already normalised ({@code [C,H,W]} or {@code [N,C,H,W]}) and must match the model's
+ * shape.
  *
  * <pre>{@code
  * LoadedImage img = Images.load(Path.of("00013911_000.png"), model.info().input()).get(0);
  * Tensor x = img.tensor();   // [1, 64, 64] for a 1-channel 64x64 model
+ *
+ * // DICOM with a window, or bytes read from HDFS (Spark):
+ * Images.load(Path.of("cxr.dcm"), spec, Map.of("window", "2048,4096"));
+ * Images.load("cxr.dcm", bytes, spec, Map.of());
  * }</pre>
+ *
+ * <p>Reader options: {@code window=C,W} or {@code window=minmax} (DICOM), {@code reader=NAME} (force a reader). Every
+ * failure is an {@link InvalidInputException} with one line naming the file, the reason and the fix.
  */
 public final class Images {
+  /** Overlays are drawn on a display picture no larger than this on its longer side. */
+  public static final int MAX_DISPLAY = 2048;
+
   private Images() { }
 
-  /** Loads one file: one image for PNG/JPEG, one or more for a batched {@code .npy}. */
-  public static List<LoadedImage> load(Path path, InputSpec spec) {
-    if (!Files.isRegularFile(path)) throw new InvalidInputException("no such image: " + path + "; check the path");
-    String name = path.getFileName().toString();
-    String lower = name.toLowerCase(Locale.ROOT);
-    String stem = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
-    if (lower.endsWith(".npy")) return loadNpy(path, stem, spec);
-    BufferedImage img;
-    try (InputStream in = Files.newInputStream(path)) {
-      img = ImageIO.read(in);
-    } catch (IOException | RuntimeException e) {
-      throw new InvalidInputException("cannot decode " + path + " as PNG/JPEG (" + e.getMessage() + "); the file is corrupt or not an image", e);
-    }
-    if (img == null) {
-      throw new InvalidInputException("cannot decode " + path + ": not a PNG/JPEG image (or corrupt); give a PNG, JPEG or .npy");
-    }
-    return List.of(fromImage(img, stem, spec));
+  /** Loads one file: one image for PNG/JPEG/DICOM, one or more for a batched {@code .npy}. */
+  public static List<LoadedImage> load(Path path, InputSpec spec) { return load(ImageSource.of(path), spec, Map.of()); }
+
+  /** As {@link #load(Path, InputSpec)} with reader options (e.g. {@code window=40,400}). */
+  public static List<LoadedImage> load(Path path, InputSpec spec, Map<String, String> readerOptions) {
+    return load(ImageSource.of(path), spec, readerOptions);
   }
 
-  /** Converts a decoded image into a model input. */
-  public static LoadedImage fromImage(BufferedImage img, String stem, InputSpec spec) {
-    int w = img.getWidth(), h = img.getHeight();
-    List<String> notes = new ArrayList<>();
-    Raster r = img.getRaster();
-    int bands = r.getNumBands();
-    int bits = img.getColorModel().getComponentSize(0);
-    double scale = bits > 8 ? 65535.0 : 255.0;
-    boolean gray = bands <= 2;
-    if (img.getColorModel().hasAlpha()) notes.add("alpha channel ignored");
-    // planes in [0,1]: 1 plane for gray sources, 3 for colour
-    int planes = gray ? 1 : 3;
-    float[][] src = new float[planes][w * h];
-    int[] px = new int[bands];
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        r.getPixel(x, y, px);
-        for (int c = 0; c < planes; c++) src[c][y * w + x] = (float) (px[c] / scale);
-      }
+  /** Bytes with the name of the file they came from (the name chooses the reader when the bytes do not, and the stem). */
+  public static List<LoadedImage> load(String name, byte[] bytes, InputSpec spec, Map<String, String> readerOptions) {
+    return load(ImageSource.of(name, bytes), spec, readerOptions);
+  }
+
+  public static List<LoadedImage> load(ImageSource source, InputSpec spec, Map<String, String> readerOptions) {
+    return load(source, spec, readerOptions, ImageReaders.installed());
+  }
+
+  /** With an explicit set of readers. */
+  public static List<LoadedImage> load(ImageSource source, InputSpec spec, Map<String, String> readerOptions, ImageReaders readers) {
+    ImageReadOptions o = new ImageReadOptions(spec.height(), spec.width(), ImageReadOptions.defaultMaxBytes(), readerOptions);
+    List<DecodedImage> decoded = readers.read(source, o);
+    List<LoadedImage> out = new ArrayList<>(decoded.size());
+    for (int i = 0; i < decoded.size(); i++) {
+      String stem = decoded.size() == 1 ? source.stem() : source.stem() + "_" + i;
+      out.add(fromDecoded(decoded.get(i), stem, spec, source.describe()));
     }
-    if (bits > 8) notes.add(bits + "-bit pixels scaled by 1/65535");
+    return out;
+  }
+
+  /** Converts a decoded image into a model input; {@code where} names the file in errors. */
+  public static LoadedImage fromDecoded(DecodedImage d, String stem, InputSpec spec, String where) {
+    Tensor px = d.pixels();
+    int bad = px.firstNonFinite();
+    if (bad >= 0) {
+      throw new InvalidInputException(where + " decoded to a non-finite value (" + px.get(bad) + ") at flat index " + bad
+          + "; fix the file" + (d.normalised() ? "" : " or its reader"));
+    }
+    if (d.normalised()) return fromNormalised(d, stem, spec, where);
+    int w = d.width(), h = d.height();
+    List<String> notes = new ArrayList<>(d.notes());
+    boolean gray = d.channels() == 1;
+    float[] all = px.toArray();
+    float[][] src = new float[d.channels()][];
+    for (int c = 0; c < src.length; c++) src[c] = Arrays.copyOfRange(all, c * w * h, (c + 1) * w * h);
     float[][] chans = new float[spec.channels()][];
     if (spec.channels() == 1) {
       if (gray) chans[0] = src[0];
@@ -91,17 +106,51 @@ public final class Images {
       float[] plane = resample(chans[c], h, w, H, W);
       for (int i = 0; i < plane.length; i++) out[c * H * W + i] = (plane[i] - mean[c]) / std[c];
     }
-    return new LoadedImage(stem, Tensor.wrap(out, spec.channels(), H, W), toRgb(img, gray, src, w, h), w, h, notes);
+    return new LoadedImage(stem, Tensor.wrap(out, spec.channels(), H, W), display(src, w, h), d.sourceWidth(), d.sourceHeight(),
+        notes, d.metadata());
   }
 
-  private static BufferedImage toRgb(BufferedImage img, boolean gray, float[][] src, int w, int h) {
-    BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        int i = y * w + x;
-        int r = clamp255(src[0][i]), g = gray ? r : clamp255(src[1][i]), b = gray ? r : clamp255(src[2][i]);
-        out.setRGB(x, y, (r << 16) | (g << 8) | b);
+  private static LoadedImage fromNormalised(DecodedImage d, String stem, InputSpec spec, String where) {
+    Tensor t = d.pixels();
+    int[] s = t.shape();
+    if (t.dim(0) != spec.channels()) {
+      throw new InvalidInputException(where + " has " + t.dim(0) + " channels (shape " + Arrays.toString(s) + ") but the model takes "
+          + spec.channels() + "; save the tensor as [" + spec.channels() + ", " + spec.height() + ", " + spec.width() + "]");
+    }
+    if (t.dim(1) != spec.height() || t.dim(2) != spec.width()) {
+      throw new InvalidInputException(where + " is " + t.dim(1) + "x" + t.dim(2) + " but the model takes " + spec.height() + "x"
+          + spec.width() + "; a .npy is used as is (already normalised): resize it, or give the PNG instead");
+    }
+    return new LoadedImage(stem, t, displayOf(t, spec), spec.width(), spec.height(), d.notes(), d.metadata());
+  }
+
+  /** Converts a decoded {@link BufferedImage} into a model input (pixels read through its colour model). */
+  public static LoadedImage fromImage(BufferedImage img, String stem, InputSpec spec) {
+    List<String> notes = new ArrayList<>();
+    Tensor px = Pixels.of(img, notes);
+    return fromDecoded(DecodedImage.pixels(px, notes, Map.of()), stem, spec, stem);
+  }
+
+  /** The picture overlays are drawn on: RGB, at most {@link #MAX_DISPLAY} pixels on its longer side. */
+  private static BufferedImage display(float[][] src, int w, int h) {
+    int dw = w, dh = h;
+    if (Math.max(w, h) > MAX_DISPLAY) {
+      double f = (double) MAX_DISPLAY / Math.max(w, h);
+      dw = Math.max(1, (int) Math.round(w * f));
+      dh = Math.max(1, (int) Math.round(h * f));
+    }
+    float[][] planes = new float[src.length][];
+    for (int c = 0; c < src.length; c++) planes[c] = dw == w && dh == h ? src[c] : resample(src[c], h, w, dh, dw);
+    boolean gray = planes.length == 1;
+    BufferedImage out = new BufferedImage(dw, dh, BufferedImage.TYPE_INT_RGB);
+    int[] row = new int[dw];
+    for (int y = 0; y < dh; y++) {
+      for (int x = 0; x < dw; x++) {
+        int i = y * dw + x;
+        int r = clamp255(planes[0][i]), g = gray ? r : clamp255(planes[1][i]), b = gray ? r : clamp255(planes[2][i]);
+        row[x] = (r << 16) | (g << 8) | b;
       }
+      out.setRGB(0, y, dw, 1, row, 0, dw);
     }
     return out;
   }
@@ -134,34 +183,6 @@ public final class Images {
         }
         out[oy * outW + ox] = (float) (acc / wsum);
       }
-    }
-    return out;
-  }
-
-  private static List<LoadedImage> loadNpy(Path path, String stem, InputSpec spec) {
-    Tensor t = Tensor.readNpy(path);
-    int[] s = t.shape();
-    if (t.rank() == 3) t = t.unsqueeze();
-    if (t.rank() != 4) {
-      throw new InvalidInputException(path + " has shape " + Arrays.toString(s) + "; an image .npy must be [C,H,W] or [N,C,H,W]");
-    }
-    if (t.dim(1) != spec.channels()) {
-      throw new InvalidInputException(path + " has " + t.dim(1) + " channels (shape " + Arrays.toString(s) + ") but the model takes "
-          + spec.channels() + "; save the tensor as [" + spec.channels() + ", " + spec.height() + ", " + spec.width() + "]");
-    }
-    if (t.dim(2) != spec.height() || t.dim(3) != spec.width()) {
-      throw new InvalidInputException(path + " is " + t.dim(2) + "x" + t.dim(3) + " but the model takes " + spec.height() + "x"
-          + spec.width() + "; a .npy is used as is (already normalised): resize it, or give the PNG instead");
-    }
-    int bad = t.firstNonFinite();
-    if (bad >= 0) {
-      throw new InvalidInputException(path + " contains a non-finite value (" + t.get(bad) + ") at flat index " + bad + "; fix the tensor");
-    }
-    List<LoadedImage> out = new ArrayList<>();
-    for (int n = 0; n < t.dim(0); n++) {
-      Tensor item = t.item(n);
-      String st = t.dim(0) == 1 ? stem : stem + "_" + n;
-      out.add(new LoadedImage(st, item, displayOf(item, spec), spec.width(), spec.height(), List.of("npy used as given (already normalised)")));
     }
     return out;
   }
