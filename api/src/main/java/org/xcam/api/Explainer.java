@@ -26,6 +26,15 @@ public interface Explainer {
    */
   List<Explanation> explain(Model model, ExplainRequest request);
 
+  /**
+   * Checks, before any network pass, what this method needs beyond its declared capabilities (e.g. IBA's activation
+   * statistics for the request's layers), and says what the request will cost. Throws an {@link XcamException} with a
+   * one-line message naming what is missing and how to get it. Must be cheap: no network passes. The default checks
+   * nothing and does not estimate; a costly method should override it so that a caller can refuse a month-long run
+   * before it starts.
+   */
+  default Plan plan(Model model, ExplainRequest request) { return Plan.UNKNOWN; }
+
   /** One image ({@code [C,H,W]} or {@code [1,C,H,W]}) and one target; returns the first explanation. */
   default Explanation explain(Model model, Tensor image, Target target) {
     return explain(model, ExplainRequest.builder(image).target(target).build()).get(0);

@@ -77,6 +77,13 @@ public sealed interface Target {
   }
 
   record AboveThreshold(double threshold) implements Target {
+    public AboveThreshold {
+      if (!(threshold >= 0 && threshold < 1)) {
+        throw new InvalidInputException("target all:" + threshold + " needs a probability P with 0 <= P < 1 (labels above P get a"
+            + " map each), e.g. all:0.5");
+      }
+    }
+
     @Override public List<Objective> resolve(ModelInfo model, float[] output) {
       double[] p = new double[output.length];
       if (model.task() == Task.MULTICLASS) {

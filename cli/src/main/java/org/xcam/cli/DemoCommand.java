@@ -36,31 +36,35 @@ public final class DemoCommand implements Callable<Integer> {
   String engine;
 
   @Override public Integer call() throws Exception {
-    ExplainJob.checkWritable(out);
-    Xcam xcam = Xcam.create();
-    Path bundle = Fixtures.phantomBundle();
-    try (Model m = xcam.load(bundle, engine, Map.of())) {
-      DemoSamples samples = DemoSamples.load(bundle, m.info().input());
-      List<String> chosen = methods != null ? methods : xcam.explainers().values().stream()
-          .filter(p -> m.capabilities().containsAll(p.requires())).map(ExplainerProvider::name).toList();
-      List<ExplainJob.MethodRun> runs = chosen.stream().map(n -> new ExplainJob.MethodRun(n, Map.<String, String>of())).toList();
-      Map<String, List<Box>> boxes = new LinkedHashMap<>();
-      Map<String, Map<String, Box>> zones = new LinkedHashMap<>();
-      for (int i = 0; i < samples.images().size(); i++) {
-        boxes.put(samples.images().get(i).stem(), samples.boxes().get(i));
-        zones.put(samples.images().get(i).stem(), samples.zones().get(i));
+    try (OutputDir dir = OutputDir.open(out, "--out")) {
+      Xcam xcam = Xcam.create();
+      Path bundle = Fixtures.phantomBundle();
+      try (Model m = xcam.load(bundle, engine, Map.of())) {
+        DemoSamples samples = DemoSamples.load(bundle, m.info().input());
+        List<String> chosen = methods != null ? new ArrayList<>(new java.util.LinkedHashSet<>(methods)) : xcam.explainers().values().stream()
+            .filter(p -> m.capabilities().containsAll(p.requires())).map(ExplainerProvider::name).toList();
+        List<ExplainJob.MethodRun> runs = chosen.stream().map(n -> new ExplainJob.MethodRun(n, Map.<String, String>of())).toList();
+        Map<String, List<Box>> boxes = new LinkedHashMap<>();
+        Map<String, Map<String, Box>> zones = new LinkedHashMap<>();
+        for (int i = 0; i < samples.images().size(); i++) {
+          boxes.put(samples.images().get(i).stem(), samples.boxes().get(i));
+          zones.put(samples.images().get(i).stem(), samples.zones().get(i));
+        }
+        Map<String, String> skipped = new LinkedHashMap<>();
+        System.err.printf("xcam demo: %d phantom images x %d methods on model %s (engine %s)%n", samples.images().size(), runs.size(),
+            m.info().name(), m.info().engine());
+        for (String f : samples.unreadable()) System.err.println("xcam demo: left out " + f + " (no installed reader for its format)");
+        List<ExplainJob.Written> written;
+        try (ProgressBar bar = new ProgressBar(System.err, "demo")) {
+          written = new ExplainJob(xcam, m, List.of(), 0, 16).run(samples.images(), List.of(), List.of(Target.predicted()), runs, dir,
+              boxes, zones, bar, Map.of("demo", true), skipped::put, List.of("index.html"));
+        }
+        skipped.forEach((k, v) -> System.err.println("skipped " + k + ": " + v));
+        String page = html(m, samples, written, skipped);
+        dir.write(() -> Files.writeString(dir.staging().resolve("index.html"), page));
+        dir.commit();
+        System.out.println("wrote " + written.size() + " heatmaps; open " + out.resolve("index.html").toAbsolutePath());
       }
-      Map<String, String> skipped = new LinkedHashMap<>();
-      System.err.printf("xcam demo: %d phantom images x %d methods on model %s (engine %s)%n", samples.images().size(), runs.size(),
-          m.info().name(), m.info().engine());
-      List<ExplainJob.Written> written;
-      try (ProgressBar bar = new ProgressBar(System.err, "demo")) {
-        written = new ExplainJob(xcam, m, List.of(), 0, 16).run(samples.images(), List.of(Target.predicted()), runs, out, boxes,
-            zones, bar, Map.of("demo", true), skipped::put);
-      }
-      skipped.forEach((k, v) -> System.err.println("skipped " + k + ": " + v));
-      Files.writeString(out.resolve("index.html"), html(m, samples, written, skipped));
-      System.out.println("wrote " + written.size() + " heatmaps; open " + out.resolve("index.html").toAbsolutePath());
     }
     return 0;
   }

@@ -68,7 +68,10 @@ public final class DetectCommand implements Callable<Integer> {
   @Option(names = "--classes", split = ",", description = "Only these classes (comma-separated). Default: every class.")
   List<String> classes = new ArrayList<>();
 
-  @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "PNG/JPEG or .npy images.")
+  @Option(names = "--window", description = "DICOM images: the VOI window, C,W or minmax or full (see xcam explain --help).")
+  String window;
+
+  @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "PNG/JPEG, DICOM or .npy images.")
   List<Path> images;
 
   @Override public Integer call() {
@@ -82,7 +85,7 @@ public final class DetectCommand implements Callable<Integer> {
     Explainer explainer = method == null ? null : xcam.explainer(method, ListCommand.parseKv(methodOptions, "--method-option"));
     try (Model m = model.load(xcam)) {
       List<LoadedImage> loaded = new ArrayList<>();
-      for (Path p : images) loaded.addAll(Images.load(p, m.info().input()));
+      for (Path p : images) loaded.addAll(Images.load(p, m.info().input(), ExplainCommand.readerOptions(window)));
       List<Tensor> xs = new ArrayList<>();
       List<DetectRequest.Frame> frames = new ArrayList<>();
       for (LoadedImage li : loaded) {

@@ -73,6 +73,9 @@ public final class EstimateCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Directory to write to (default: where the method looks, e.g. xcam-stats beside the model).")
   Path out;
 
+  @Option(names = "--window", description = "DICOM images: the VOI window, C,W or minmax or full (see xcam explain --help).")
+  String window;
+
   @Override public Integer call() {
     if (limit < 2) throw new InvalidInputException("--limit must be at least 2");
     if (batchSize < 1) throw new InvalidInputException("--batch-size must be at least 1");
@@ -88,13 +91,14 @@ public final class EstimateCommand implements Callable<Integer> {
       Preparation.Run run = prep.start(model, new Preparation.Request(ls, o, Optional.ofNullable(out), source()));
       long t0 = System.nanoTime();
       long n = 0;
+      boolean tty = Terminal.stderrIsTerminal();
       while (batches.hasNext()) {
         Tensor b = batches.next();
         run.add(b);
         n += b.dim(0);
-        System.err.printf(Locale.ROOT, "\r%s: %d images", prep.name(), n);
+        if (tty) System.err.printf(Locale.ROOT, "\r%s: %d images", prep.name(), n);
       }
-      System.err.println();
+      if (tty) System.err.println();
       Preparation.Result r = run.finish();
       for (String w : r.warnings()) System.err.println("warning: " + w);
       for (String line : r.lines()) System.out.println(line);
@@ -140,8 +144,9 @@ public final class EstimateCommand implements Callable<Integer> {
       try {
         count = Integer.parseInt(p[1]);
         seed = p.length > 2 ? Long.parseLong(p[2]) : 0;
+        if (count < 1 || p.length > 3) throw new NumberFormatException();
       } catch (RuntimeException e) {
-        throw new InvalidInputException("bad --images '" + images + "'; use phantom:N or phantom:N:SEED");
+        throw new InvalidInputException("bad --images '" + images + "'; use phantom:N or phantom:N:SEED with N >= 1");
       }
       if (spec.channels() != 1 || spec.height() != spec.width()) {
         throw new InvalidInputException("phantom images are 1-channel squares; this model takes " + spec.channels() + "x"
@@ -164,14 +169,14 @@ public final class EstimateCommand implements Callable<Integer> {
     List<Path> files = new ArrayList<>();
     if (Files.isDirectory(path)) {
       try (Stream<Path> s = Files.list(path)) {
-        s.filter(f -> {
-          String n = f.getFileName().toString().toLowerCase(Locale.ROOT);
-          return Files.isRegularFile(f) && (n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".npy"));
-        }).sorted().forEach(files::add);
+        // every file an installed reader reads: PNG, JPEG, .npy, DICOM (with or without .dcm), reader plugins' formats
+        s.filter(f -> Files.isRegularFile(f) && !f.getFileName().toString().startsWith(".") && org.xcam.runtime.ImageReaders.installed()
+            .find(org.xcam.api.image.ImageSource.of(f), org.xcam.api.image.ImageReadOptions.defaults()).isPresent())
+            .sorted().forEach(files::add);
       } catch (IOException e) {
         throw new InvalidInputException("cannot list " + path + ": " + e.getMessage(), e);
       }
-      if (files.isEmpty()) throw new InvalidInputException("no PNG, JPEG or .npy images in " + path);
+      if (files.isEmpty()) throw new InvalidInputException("no images (PNG, JPEG, DICOM, .npy) in " + path);
     } else if (Files.isRegularFile(path)) {
       files.add(path);
     } else {
@@ -184,7 +189,7 @@ public final class EstimateCommand implements Callable<Integer> {
 
       private void fill() {
         while (pending.size() < batchSize && next < files.size() && done + pending.size() < limit) {
-          for (LoadedImage li : Images.load(files.get(next++), spec)) {
+          for (LoadedImage li : Images.load(files.get(next++), spec, ExplainCommand.readerOptions(window))) {
             if (done + pending.size() < limit) pending.add(li.tensor());
           }
         }

@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
     description = {"Run methods x metrics over a labelled dataset and write results, summary and an HTML report.",
         "Datasets: nih:<BBox_List csv>:<image dir>, phantom:<count>[:<seed>], csv:<file>[:<image dir>] (image,label,x,y,w,h),",
-        "masks:<image dir>:<mask dir>[:<labels csv>].",
+        "masks:<image dir>:<mask dir>[:<labels csv>], dicom:<dir>[:<boxes csv>] (DICOM files; boxes in file pixels).",
         "Writes DIR/results.csv (image x method x metric), summary.csv/summary.json (mean, 95% bootstrap CI, by",
         "correct/wrong prediction and class, seconds per image), index.html (tables, curves, overlays), manifest.json.",
         "Rows already in DIR/results.csv are kept and not computed again (resume by rerunning the same command).",
@@ -88,6 +88,9 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "No progress bar on stderr.")
   boolean noProgress;
 
+  @Option(names = "--window", description = "DICOM images: the VOI window, C,W or minmax or full (see xcam explain --help).")
+  String window;
+
   @Override public Integer call() throws java.io.IOException {
     if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
     Xcam xcam = Xcam.create();
@@ -96,17 +99,17 @@ public final class EvaluateCommand implements Callable<Integer> {
       throw new InvalidInputException("unknown --task '" + task + "'; use classification or detection");
     }
     if (metrics == null || metrics.isEmpty()) throw new InvalidInputException("missing --metrics m1,m2 (or all; see: xcam list)");
-    Dataset data = Datasets.parse(dataset, seed); // a bad spec fails before the model loads
+    Dataset data = Datasets.parse(dataset, seed, ExplainCommand.readerOptions(window)); // a bad spec fails before the model loads
     List<String> metricNames = expandMetrics(xcam);
     for (String k : metricNames) xcam.metricProvider(k);
     if (!methods.contains("all")) for (String m : methods) xcam.explainerProvider(m);
-    try (Model m = model.load(xcam)) {
+    try (OutputDir lock = OutputDir.lockOnly(out, "--out"); Model m = model.load(xcam)) {
       List<String> methodNames = methods.contains("all") ? supported(xcam, m) : methods;
       Evaluation.Outcome o = Evaluation.builder(xcam, m, data, out)
           .methods(methodNames).metrics(metricNames)
           .methodOptions(scoped(methodOptions, "--method-option")).metricOptions(scoped(metricOptions, "--metric-option"))
           .target(target).limit(limit).seed(seed).batch(batch).overlays(overlays)
-          .progress(noProgress ? null : System.err)
+          .progress(noProgress || !Terminal.stderrIsTerminal() ? null : System.err)
           .build().run();
       System.out.printf("%d images (%d computed, %d already in results.csv, %d skipped), %d new rows -> %s%n",
           o.images(), o.evaluated(), o.resumed(), o.skipped(), o.newRows(), o.html());

@@ -37,25 +37,52 @@ public final class XcamCli implements Runnable {
     }
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, cmd.getErr()));
     cl.setParameterExceptionHandler((ex, a) -> {
-      ex.getCommandLine().getErr().println("xcam: " + ex.getMessage() + " (see: xcam " + ex.getCommandLine().getCommandName() + " --help)");
+      ex.getCommandLine().getErr().println("xcam: " + oneLine(ex.getMessage()) + " (see: xcam " + ex.getCommandLine().getCommandName() + " --help)");
+      ex.getCommandLine().getErr().flush();
       return 2;
     });
-    return cl.execute(args);
+    try {
+      return cl.execute(args);
+    } catch (OutOfMemoryError | StackOverflowError e) {
+      return handle(e, cl.getErr());
+    }
   }
 
-  static int handle(Exception ex, PrintWriter err) {
+  /**
+   * Every error is one line on stderr: the user's (bad input, unknown names, missing capabilities) with exit code 2,
+   * internal ones (a bug, an engine failure, out of memory) with 1; a stack trace only with {@code -Dxcam.verbose=true}.
+   * Messages are flattened to one line and stripped of terminal colour codes (native libraries put both in theirs).
+   */
+  static int handle(Throwable ex, PrintWriter err) {
     Throwable t = ex;
     while (!(t instanceof XcamException) && t.getCause() != null && t.getCause() != t) t = t.getCause();
+    boolean verbose = Boolean.getBoolean("xcam.verbose");
     if (t instanceof XcamException xe) {
-      err.println("xcam: error: " + xe.getMessage());
-      if (Boolean.getBoolean("xcam.verbose")) xe.printStackTrace(err);
+      err.println("xcam: error: " + oneLine(xe.getMessage()));
+      if (verbose) xe.printStackTrace(err);
       err.flush();
       return xe.isUserError() ? 2 : 1;
     }
-    err.println("xcam: internal error: " + ex);
-    ex.printStackTrace(err);
+    Throwable oom = ex;
+    while (!(oom instanceof OutOfMemoryError) && oom.getCause() != null && oom.getCause() != oom) oom = oom.getCause();
+    if (oom instanceof OutOfMemoryError) {
+      err.println("xcam: error: out of memory (" + oneLine(oom.getMessage()) + "); give the JVM more, e.g. XCAM_JAVA_OPTS=-Xmx8g,"
+          + " or use fewer or smaller images (--batch)");
+    } else {
+      err.println("xcam: internal error: " + oneLine(String.valueOf(ex)) + " (a bug: rerun with XCAM_JAVA_OPTS=-Dxcam.verbose=true for"
+          + " the stack trace and report it)");
+    }
+    if (verbose) ex.printStackTrace(err);
     err.flush();
     return 1;
+  }
+
+  /** A message as one line: no line breaks, no terminal colour codes, at most 1000 characters. */
+  static String oneLine(String s) {
+    if (s == null) return "";
+    String t = s.replaceAll("\u001B\\[[0-9;?]*[ -/]*[@-~]", "").replaceAll("\u001B", "")
+        .replaceAll("\\p{Cntrl}+", " ").replaceAll(" {2,}", " ").strip();
+    return t.length() > 1000 ? t.substring(0, 1000) + "..." : t;
   }
 
   /** Version from the jar manifest. */

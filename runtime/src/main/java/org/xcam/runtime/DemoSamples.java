@@ -12,15 +12,18 @@ import org.xcam.api.XcamException;
 import org.xcam.api.bundle.Json;
 
 /**
- * The sample images shipped with the embedded phantom bundle ({@code samples/samples.json} plus PNGs), with their
- * ground-truth lesion boxes in model-input pixels.
+ * The sample images shipped with the embedded phantom bundle ({@code samples/samples.json} plus PNGs and two DICOM
+ * versions), with their ground-truth lesion boxes in model-input pixels. A sample whose format no installed reader
+ * reads (the DICOM ones without the plugins-dicom jar) is left out and listed in {@link #unreadable()}.
  *
  * @param images loaded images
  * @param boxes  lesion boxes per image (may be empty for normal phantoms)
  * @param truth  the true class name per image
  * @param zones  the phantom's anatomical zone boxes per image (name to box), empty when the samples have none
+ * @param unreadable sample files left out because no installed reader reads their format
  */
-public record DemoSamples(List<LoadedImage> images, List<List<Box>> boxes, List<String> truth, List<Map<String, Box>> zones) {
+public record DemoSamples(List<LoadedImage> images, List<List<Box>> boxes, List<String> truth, List<Map<String, Box>> zones,
+                          List<String> unreadable) {
   @SuppressWarnings("unchecked")
   public static DemoSamples load(Path bundle, InputSpec spec) {
     Path dir = bundle.resolve("samples");
@@ -33,9 +36,15 @@ public record DemoSamples(List<LoadedImage> images, List<List<Box>> boxes, List<
       List<List<Box>> boxes = new ArrayList<>();
       List<String> truth = new ArrayList<>();
       List<Map<String, Box>> zones = new ArrayList<>();
+      List<String> unreadable = new ArrayList<>();
       for (Object o : entries) {
         Map<String, Object> e = (Map<String, Object>) o;
-        images.addAll(Images.load(dir.resolve(String.valueOf(e.get("file"))), spec));
+        Path file = dir.resolve(String.valueOf(e.get("file")));
+        if (ImageReaders.installed().find(org.xcam.api.image.ImageSource.of(file), org.xcam.api.image.ImageReadOptions.defaults()).isEmpty()) {
+          unreadable.add(file.getFileName().toString());
+          continue;
+        }
+        images.addAll(Images.load(file, spec));
         List<Box> bs = new ArrayList<>();
         Object lesions = e.containsKey("lesions") ? e.get("lesions") : e.get("boxes");
         if (lesions instanceof List<?> l) {
@@ -62,7 +71,7 @@ public record DemoSamples(List<LoadedImage> images, List<List<Box>> boxes, List<
         }
         zones.add(z);
       }
-      return new DemoSamples(images, boxes, truth, zones);
+      return new DemoSamples(images, boxes, truth, zones, unreadable);
     } catch (IOException e) {
       throw new XcamException("cannot read " + index + ": " + e.getMessage(), e);
     }

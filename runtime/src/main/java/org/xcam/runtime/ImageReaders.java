@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.WeakHashMap;
 import org.xcam.api.InvalidInputException;
 import org.xcam.api.UnknownNameException;
@@ -59,18 +60,27 @@ public final class ImageReaders {
         "add the reader's jar to the class path (xcam list shows what is installed)");
   }
 
-  /** The reader for {@code source}, by magic bytes, then extension; a one-line error when none fits. */
-  public ImageReader readerFor(ImageSource source, ImageReadOptions options) {
+  /** The reader for {@code source} by magic bytes, then extension, if an installed one fits. */
+  public Optional<ImageReader> find(ImageSource source, ImageReadOptions options) {
     String forced = options.option("reader");
-    if (forced != null && !forced.isBlank()) return reader(forced.trim());
+    if (forced != null && !forced.isBlank()) return Optional.of(reader(forced.trim()));
     byte[] head = source.head(ImageReader.HEAD_BYTES);
     for (ImageReader r : readers) {
-      if (safeRecognises(r, head)) return r;
+      if (safeRecognises(r, head)) return Optional.of(r);
     }
     String ext = source.extension();
     if (!ext.isEmpty()) {
-      for (ImageReader r : readers) if (r.extensions().contains(ext)) return r;
+      for (ImageReader r : readers) if (r.extensions().contains(ext)) return Optional.of(r);
     }
+    return Optional.empty();
+  }
+
+  /** The reader for {@code source}, by magic bytes, then extension; a one-line error when none fits. */
+  public ImageReader readerFor(ImageSource source, ImageReadOptions options) {
+    Optional<ImageReader> found = find(source, options);
+    if (found.isPresent()) return found.get();
+    byte[] head = source.head(ImageReader.HEAD_BYTES);
+    String ext = source.extension();
     if (head.length == 0) throw new InvalidInputException(source.describe() + " is empty (0 bytes); give an image file");
     List<String> exts = new ArrayList<>();
     for (ImageReader r : readers) r.extensions().forEach(e -> exts.add("." + e));

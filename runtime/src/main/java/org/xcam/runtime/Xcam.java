@@ -277,7 +277,13 @@ public final class Xcam {
 
     @Override public String name() { return provider.name(); }
 
-    @Override public List<Explanation> explain(Model model, ExplainRequest request) {
+    /** Capabilities, layers and input shape, then the method's own preconditions and estimate; no network pass. */
+    @Override public org.xcam.api.Plan plan(Model model, ExplainRequest request) {
+      checkRequest(model, request);
+      return inner.plan(model, request);
+    }
+
+    private void checkRequest(Model model, ExplainRequest request) {
       model.require(provider.requires(), provider.name());
       for (String l : request.layers()) model.info().layer(l); // unknown layers fail here, listing the model's layers
       int[] want = {model.info().input().channels(), model.info().input().height(), model.info().input().width()};
@@ -287,6 +293,10 @@ public final class Xcam {
             + model.info().name() + "', which takes [N, " + want[0] + ", " + want[1] + ", " + want[2] + "]; resize the image"
             + " (the CLI does this per the manifest) or fix the .npy");
       }
+    }
+
+    @Override public List<Explanation> explain(Model model, ExplainRequest request) {
+      checkRequest(model, request);
       CountingModel counted = new CountingModel(model);
       List<Explanation> out = inner.explain(counted, request);
       Passes p = counted.passes();

@@ -81,6 +81,24 @@ public final class IbaExplainer implements Explainer {
 
   public Bottleneck.Config config() { return cfg; }
 
+  /**
+   * Before any pass: the statistics of every layer exist and have the layer's shape (else the one-line error that
+   * names {@code xcam estimate}). Cost per image and layer: 1 head + steps x (tail + VJP).
+   */
+  @Override public org.xcam.api.Plan plan(Model model, ExplainRequest request) {
+    List<String> layers = request.layers().isEmpty() ? List.of(model.info().defaultLayer()) : request.layers();
+    for (String layer : layers) checkStats(model, layer);
+    return org.xcam.api.Plan.of(layers.size() * (1 + 2L * cfg.steps()),
+        layers.size() + " layer(s) x (1 head + " + cfg.steps() + " x (tail + VJP))");
+  }
+
+  /** The layer's statistics exist and fit its activation shape. */
+  void checkStats(Model model, String layer) {
+    ActivationStats st = stats.stats(model.info(), layer);
+    int[] shape = model.info().layer(layer).shape();
+    if (shape.length == 3) st.checkShape(shape, model.info().name());
+  }
+
   @Override public List<Explanation> explain(Model model, ExplainRequest request) {
     ModelInfo info = model.info();
     List<String> layers = request.layers().isEmpty() ? List.of(info.defaultLayer()) : request.layers();

@@ -74,6 +74,15 @@ public final class MultiLayerIbaExplainer implements Explainer {
     return b;
   }
 
+  /** Statistics for every layer before any pass; the cost is one IBA run per layer. */
+  @Override public org.xcam.api.Plan plan(Model model, ExplainRequest request) {
+    List<String> layers = request.layers().isEmpty() ? model.info().layerNames() : request.layers();
+    if (layers.isEmpty()) throw new InvalidInputException("multilayer-iba: model '" + model.info().name() + "' lists no layers; pass --layer");
+    for (String layer : layers) iba.checkStats(model, layer);
+    return org.xcam.api.Plan.of(layers.size() * (1 + 2L * iba.config().steps()),
+        layers.size() + " layer(s) x (1 head + " + iba.config().steps() + " x (tail + VJP))");
+  }
+
   @Override public List<Explanation> explain(Model model, ExplainRequest request) {
     List<String> layers = request.layers().isEmpty() ? model.info().layerNames() : request.layers();
     if (layers.isEmpty()) throw new InvalidInputException("multilayer-iba: model '" + model.info().name() + "' lists no layers; pass --layer");

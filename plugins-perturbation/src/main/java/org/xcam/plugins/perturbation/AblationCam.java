@@ -55,6 +55,14 @@ final class AblationCam implements Explainer {
 
   @Override public String name() { return NAME; }
 
+  /** One forward, per layer a head and a tail, and one tail per ablated channel, per image. */
+  @Override public org.xcam.api.Plan plan(Model model, ExplainRequest request) {
+    List<String> layers = Common.layers(model, request);
+    long k = 0;
+    for (String l : layers) k += Math.max(1, (long) Math.floor(model.info().layer(l).channels() * ratio));
+    return org.xcam.api.Plan.of(1 + 2L * layers.size() + k, k + " channel ablations + " + (1 + 2 * layers.size()) + " forward/head/tail");
+  }
+
   @Override public List<Explanation> explain(Model model, ExplainRequest request) {
     Tensor x = request.input();
     int n = x.dim(0), hh = x.dim(2), ww = x.dim(3);

@@ -55,6 +55,16 @@ final class Occlusion implements Explainer {
     return out.stream().mapToInt(Integer::intValue).toArray();
   }
 
+  /** One occluded image per window position and one clean forward, per image. */
+  @Override public org.xcam.api.Plan plan(Model model, ExplainRequest request) {
+    int hh = request.input().dim(2), ww = request.input().dim(3);
+    int winH = window > 0 ? Math.min(window, hh) : Math.max(1, Math.round(hh / 8f));
+    int winW = window > 0 ? Math.min(window, ww) : Math.max(1, Math.round(ww / 8f));
+    long windows = (long) positions(hh, winH, stride > 0 ? stride : Math.max(1, winH / 2)).length
+        * positions(ww, winW, stride > 0 ? stride : Math.max(1, winW / 2)).length;
+    return org.xcam.api.Plan.of(windows + 1, windows + " occluded images + 1 forward");
+  }
+
   @Override public List<Explanation> explain(Model model, ExplainRequest request) {
     Tensor x = request.input();
     int n = x.dim(0), c = x.dim(1), hh = x.dim(2), ww = x.dim(3), hw = hh * ww, chw = c * hw;

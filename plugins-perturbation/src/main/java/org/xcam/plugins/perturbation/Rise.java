@@ -80,6 +80,11 @@ final class Rise implements Explainer {
     return z ^ (z >>> 31);
   }
 
+  /** N masked images and one clean forward per image. */
+  @Override public org.xcam.api.Plan plan(Model model, ExplainRequest request) {
+    return org.xcam.api.Plan.of((long) masks + 1, masks + " masked images + 1 forward");
+  }
+
   @Override public List<Explanation> explain(Model model, ExplainRequest request) {
     Tensor x = request.input();
     int n = x.dim(0), c = x.dim(1), hh = x.dim(2), ww = x.dim(3), hw = hh * ww, chw = c * hw;

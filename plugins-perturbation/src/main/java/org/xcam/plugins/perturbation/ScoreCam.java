@@ -44,6 +44,14 @@ final class ScoreCam implements Explainer {
 
   @Override public String name() { return NAME; }
 
+  /** One forward, and per layer one head plus one masked image per activation channel, per image. */
+  @Override public org.xcam.api.Plan plan(Model model, ExplainRequest request) {
+    List<String> layers = Common.layers(model, request);
+    long k = 0;
+    for (String l : layers) k += model.info().layer(l).channels();
+    return org.xcam.api.Plan.of(1 + layers.size() + k, k + " masked images (one per channel) + " + (1 + layers.size()) + " forward/head");
+  }
+
   @Override public List<Explanation> explain(Model model, ExplainRequest request) {
     Tensor x = request.input();
     int n = x.dim(0), c = x.dim(1), hh = x.dim(2), ww = x.dim(3);

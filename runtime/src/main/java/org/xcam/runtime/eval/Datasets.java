@@ -37,7 +37,12 @@ import org.xcam.runtime.phantom.PhantomGenerator;
  *       add boxes); images relative to the image dir or the CSV's folder.</li>
  *   <li>{@code masks:<image dir>:<mask dir>[:<labels csv>]}: images with a mask of the same stem (PNG: non-zero
  *       pixels inside; or .npy); labels from an optional {@code image,label} CSV.</li>
+ *   <li>{@code dicom:<dir>[:<boxes csv>]}: every DICOM file in a folder ({@code .dcm}, {@code .dicom}, or no extension
+ *       with the {@code DICM} preamble, as PACS exports name them), labels and boxes (in the file's pixels) from an
+ *       optional CSV {@code image,label,x,y,w,h} keyed by file name. A {@code csv:} dataset may list DICOM files too.</li>
  * </ul>
+ * Images go through the installed image readers ({@link org.xcam.runtime.Images}); reader options (the DICOM
+ * {@code window}) come with {@link #parse(String, long, Map)}.
  * Boxes reaching outside the image are clipped and the sample is flagged; unreadable images fail in
  * {@link Dataset.Entry#load} with a one-line message the harness reports.
  */
@@ -46,9 +51,13 @@ public final class Datasets {
 
   /** The dataset kinds, for error messages. */
   public static final List<String> KINDS = List.of("nih:<BBox_List csv>:<image dir>", "phantom:<count>[:<seed>]",
-      "csv:<file>[:<image dir>]", "masks:<image dir>:<mask dir>[:<labels csv>]");
+      "csv:<file>[:<image dir>]", "masks:<image dir>:<mask dir>[:<labels csv>]", "dicom:<dir>[:<boxes csv>]");
 
-  public static Dataset parse(String spec, long defaultSeed) {
+  public static Dataset parse(String spec, long defaultSeed) { return parse(spec, defaultSeed, Map.of()); }
+
+  /** As {@link #parse(String, long)}, with reader options for every image (e.g. {@code window=2048,4096}). */
+  public static Dataset parse(String spec, long defaultSeed, Map<String, String> readerOptions) {
+    Map<String, String> ro = Map.copyOf(readerOptions);
     String s = spec.trim();
     int colon = s.indexOf(':');
     String kind = colon < 0 ? "" : s.substring(0, colon).toLowerCase(Locale.ROOT);
@@ -57,7 +66,7 @@ public final class Datasets {
       case "nih": {
         String[] p = rest.split(":", 2);
         if (p.length != 2) throw new InvalidInputException("dataset '" + spec + "': use nih:<BBox_List csv>:<image dir>");
-        return nih(Path.of(p[0]), Path.of(p[1]), spec);
+        return nih(Path.of(p[0]), Path.of(p[1]), spec, ro);
       }
       case "phantom": {
         String[] p = rest.split(":");
@@ -73,15 +82,20 @@ public final class Datasets {
       case "csv": {
         String[] p = rest.split(":", 2);
         Path f = Path.of(p[0]);
-        return csv(f, p.length > 1 ? Path.of(p[1]) : parentOf(f), spec);
+        return csv(f, p.length > 1 ? Path.of(p[1]) : parentOf(f), spec, ro);
+      }
+      case "dicom": {
+        String[] p = rest.split(":", 2);
+        if (p[0].isBlank()) throw new InvalidInputException("dataset '" + spec + "': use dicom:<dir>[:<boxes csv>]");
+        return dicom(Path.of(p[0]), p.length > 1 ? Path.of(p[1]) : null, spec, ro);
       }
       case "masks": {
         String[] p = rest.split(":");
         if (p.length < 2 || p.length > 3) throw new InvalidInputException("dataset '" + spec + "': use masks:<image dir>:<mask dir>[:<labels csv>]");
-        return masks(Path.of(p[0]), Path.of(p[1]), p.length > 2 ? Path.of(p[2]) : null, spec);
+        return masks(Path.of(p[0]), Path.of(p[1]), p.length > 2 ? Path.of(p[2]) : null, spec, ro);
       }
       default:
-        if (s.toLowerCase(Locale.ROOT).endsWith(".csv")) return csv(Path.of(s), parentOf(Path.of(s)), spec);
+        if (s.toLowerCase(Locale.ROOT).endsWith(".csv")) return csv(Path.of(s), parentOf(Path.of(s)), spec, ro);
         throw UnknownNameException.of("dataset kind", colon < 0 ? s : kind, KINDS,
             "e.g. --dataset phantom:500 or --dataset nih:BBox_List_2017.csv:images");
     }
@@ -108,8 +122,8 @@ public final class Datasets {
   }
 
   /** Loads an image file and scales/clips its boxes (file pixels) to the model input. */
-  static Sample fromFile(String id, Path file, List<Row> rows, InputSpec spec, List<String> labels) {
-    LoadedImage img = Images.load(file, spec).get(0);
+  static Sample fromFile(String id, Path file, List<Row> rows, InputSpec spec, List<String> labels, Map<String, String> readerOptions) {
+    LoadedImage img = Images.load(file, spec, readerOptions).get(0);
     double ow = img.originalWidth(), oh = img.originalHeight();
     double sx = spec.width() / ow, sy = spec.height() / oh;
     List<Box> boxes = new ArrayList<>();
@@ -158,10 +172,10 @@ public final class Datasets {
     };
   }
 
-  private static Dataset.Entry fileEntry(String id, Path file, List<Row> rows) {
+  private static Dataset.Entry fileEntry(String id, Path file, List<Row> rows, Map<String, String> options) {
     return new Dataset.Entry() {
       @Override public String id() { return id; }
-      @Override public Sample load(InputSpec spec, List<String> labels) { return fromFile(id, file, rows, spec, labels); }
+      @Override public Sample load(InputSpec spec, List<String> labels) { return fromFile(id, file, rows, spec, labels, options); }
     };
   }
 
@@ -172,7 +186,7 @@ public final class Datasets {
 
   // ------------------------------------------------------------------ NIH
 
-  static Dataset nih(Path csv, Path dir, String spec) {
+  static Dataset nih(Path csv, Path dir, String spec, Map<String, String> options) {
     if (!Files.isRegularFile(csv)) throw new InvalidInputException("NIH box list " + csv + " does not exist; give BBox_List_2017.csv");
     if (!Files.isDirectory(dir)) throw new InvalidInputException("NIH image folder " + dir + " does not exist");
     Map<String, List<Row>> byImage = new LinkedHashMap<>();
@@ -194,7 +208,7 @@ public final class Datasets {
     List<Dataset.Entry> list = new ArrayList<>();
     for (Map.Entry<String, List<Row>> e : byImage.entrySet()) {
       String id = stem(e.getKey());
-      list.add(bad.containsKey(e.getKey()) ? broken(id, bad.get(e.getKey())) : fileEntry(id, dir.resolve(e.getKey()), e.getValue()));
+      list.add(bad.containsKey(e.getKey()) ? broken(id, bad.get(e.getKey())) : fileEntry(id, dir.resolve(e.getKey()), e.getValue(), options));
     }
     for (Map.Entry<String, String> e : bad.entrySet()) {
       if (!byImage.containsKey(e.getKey())) list.add(broken(stem(e.getKey()), e.getValue()));
@@ -204,7 +218,7 @@ public final class Datasets {
 
   // ------------------------------------------------------------------ generic CSV
 
-  static Dataset csv(Path csv, Path dir, String spec) {
+  static Dataset csv(Path csv, Path dir, String spec, Map<String, String> options) {
     if (!Files.isRegularFile(csv)) throw new InvalidInputException("dataset CSV " + csv + " does not exist");
     Map<String, List<Row>> byImage = new LinkedHashMap<>();
     Map<String, String> bad = new LinkedHashMap<>();
@@ -230,12 +244,68 @@ public final class Datasets {
     for (Map.Entry<String, List<Row>> e : byImage.entrySet()) {
       String id = stem(e.getKey());
       Path f = Path.of(e.getKey()).isAbsolute() ? Path.of(e.getKey()) : dir.resolve(e.getKey());
-      list.add(bad.containsKey(e.getKey()) ? broken(id, bad.get(e.getKey())) : fileEntry(id, f, e.getValue()));
+      list.add(bad.containsKey(e.getKey()) ? broken(id, bad.get(e.getKey())) : fileEntry(id, f, e.getValue(), options));
     }
     for (Map.Entry<String, String> e : bad.entrySet()) {
       if (!byImage.containsKey(e.getKey())) list.add(broken(stem(e.getKey()), e.getValue()));
     }
     return new ListDataset(spec, list);
+  }
+
+  // ------------------------------------------------------------------ DICOM folder
+
+  static Dataset dicom(Path dir, Path boxesCsv, String spec, Map<String, String> options) {
+    if (!Files.isDirectory(dir)) throw new InvalidInputException("DICOM folder " + dir + " does not exist");
+    Map<String, List<Row>> rowsByName = new LinkedHashMap<>();
+    Map<String, String> bad = new LinkedHashMap<>();
+    if (boxesCsv != null) {
+      if (!Files.isRegularFile(boxesCsv)) throw new InvalidInputException("box CSV " + boxesCsv + " does not exist");
+      int[] line = {0};
+      Csv.read(boxesCsv, r -> {
+        line[0]++;
+        if (line[0] == 1 && r.get(0).trim().equalsIgnoreCase("image")) return;
+        String img = r.get(0).trim();
+        if (img.isEmpty()) return;
+        String where = boxesCsv.getFileName() + " line " + line[0];
+        String label = r.size() > 1 && !r.get(1).isBlank() ? r.get(1).trim() : null;
+        try {
+          boolean hasBox = r.size() >= 6 && !r.get(2).isBlank();
+          rowsByName.computeIfAbsent(img, k -> new ArrayList<>()).add(new Row(label, hasBox ? xywh(r, 2, label == null ? "" : label, where) : null));
+        } catch (InvalidInputException e) {
+          bad.putIfAbsent(img, e.getMessage());
+        }
+      });
+    }
+    List<Path> files;
+    try (Stream<Path> s = Files.list(dir)) {
+      files = s.filter(f -> Files.isRegularFile(f) && isDicom(f)).sorted().toList();
+    } catch (IOException e) {
+      throw new InvalidInputException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+    if (files.isEmpty()) {
+      throw new InvalidInputException("no DICOM files in " + dir + " (.dcm, .dicom, or files with the DICM preamble)");
+    }
+    List<Dataset.Entry> list = new ArrayList<>();
+    for (Path f : files) {
+      String name = f.getFileName().toString();
+      String id = stem(name);
+      List<Row> rows = rowsByName.containsKey(name) ? rowsByName.get(name) : rowsByName.getOrDefault(id, List.of(new Row(null, null)));
+      String why = bad.containsKey(name) ? bad.get(name) : bad.get(id);
+      list.add(why != null ? broken(id, why) : fileEntry(id, f, rows, options));
+    }
+    return new ListDataset(spec, list);
+  }
+
+  /** A DICOM file by name (.dcm, .dicom, .dic) or by its 'DICM' preamble at byte 128. */
+  static boolean isDicom(Path f) {
+    String n = f.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (n.endsWith(".dcm") || n.endsWith(".dicom") || n.endsWith(".dic")) return true;
+    try (var in = Files.newInputStream(f)) {
+      byte[] head = in.readNBytes(132);
+      return head.length == 132 && head[128] == 'D' && head[129] == 'I' && head[130] == 'C' && head[131] == 'M';
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   // ------------------------------------------------------------------ phantom
@@ -295,7 +365,7 @@ public final class Datasets {
 
   // ------------------------------------------------------------------ masks
 
-  static Dataset masks(Path images, Path maskDir, Path labelsCsv, String spec) {
+  static Dataset masks(Path images, Path maskDir, Path labelsCsv, String spec, Map<String, String> options) {
     if (!Files.isDirectory(images)) throw new InvalidInputException("image folder " + images + " does not exist");
     if (!Files.isDirectory(maskDir)) throw new InvalidInputException("mask folder " + maskDir + " does not exist");
     Map<String, String> labelOf = new LinkedHashMap<>();
@@ -318,7 +388,7 @@ public final class Datasets {
         @Override public Sample load(InputSpec in, List<String> labels) {
           Path m = findMask(maskDir, id);
           String label = labelOf.get(id);
-          Sample s = fromFile(id, f, List.of(new Row(label, null)), in, labels);
+          Sample s = fromFile(id, f, List.of(new Row(label, null)), in, labels, options);
           Tensor mask = readMask(m, in.height(), in.width());
           Box bb = bounds(mask, label == null ? "mask" : label);
           return new Sample(id, s.input(), s.display(), bb == null ? List.of() : List.of(bb), mask, label, s.labelIndex(), s.flags());
