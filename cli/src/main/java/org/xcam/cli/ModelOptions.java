@@ -20,8 +20,28 @@ public final class ModelOptions {
 
   public Model load(Xcam xcam) {
     if (model == null) throw new org.xcam.api.InvalidInputException("missing --model PATH: a bundle directory, an .onnx or a .pt file");
+    checkDevice(device);
     Map<String, String> o = new HashMap<>();
     if (device != null && !device.equals("auto")) o.put("device", device);
     return xcam.load(model, engine, o);
+  }
+
+  /**
+   * {@code --device}: auto, cpu, cuda or cuda:N. Asking for CUDA on a machine without an NVIDIA driver fails here, in one
+   * line, before an engine's native library prints its own multi-line, colour-coded complaint.
+   */
+  static void checkDevice(String device) {
+    String d = device == null ? "auto" : device.trim().toLowerCase(java.util.Locale.ROOT);
+    if (!d.matches("auto|cpu|cuda(:\\d+)?")) {
+      throw new org.xcam.api.InvalidInputException("--device '" + device + "' is not a device; use auto, cpu, cuda or cuda:N");
+    }
+    if (d.startsWith("cuda") && !nvidiaDriverPresent()) {
+      throw new org.xcam.api.InvalidInputException("--device " + d + ": this machine has no CUDA device (no NVIDIA driver is loaded);"
+          + " use --device cpu or --device auto");
+    }
+  }
+
+  static boolean nvidiaDriverPresent() {
+    return java.nio.file.Files.exists(Path.of("/proc/driver/nvidia/version")) || java.nio.file.Files.exists(Path.of("/dev/nvidia0"));
   }
 }
