@@ -72,6 +72,9 @@ public final class ExplainCommand implements Callable<Integer> {
     if (budget < 0) throw new InvalidInputException("--budget must be >= 0 (0 = no limit), got " + budget);
     if (batch < 1) throw new InvalidInputException("--batch must be >= 1, got " + batch);
     List<String> unique = new ArrayList<>(new LinkedHashSet<>(methods));   // --method gradcam,gradcam computes once
+    if (unique.isEmpty() || unique.stream().anyMatch(String::isBlank)) {
+      throw new InvalidInputException("--method needs method names separated by commas, e.g. --method gradcam,scorecam (see: xcam list)");
+    }
     try (OutputDir dir = OutputDir.open(out, "--out")) {
       Xcam xcam = Xcam.create();
       for (String m : unique) xcam.explainerProvider(m); // unknown methods fail before the model loads

@@ -13,11 +13,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code xcam list}: engines, methods, metrics, detectors and plugin benchmarks found on the class path, with versions
- * and jar locations.
+ * {@code xcam list}: engines, methods, metrics, detectors, plugin benchmarks and image readers found on the class path,
+ * with versions and jar locations.
  */
 @Command(name = "list", mixinStandardHelpOptions = true,
-    description = "List the engines, methods, metrics, detectors and plugin benchmarks found on the class path, with versions and jars.")
+    description = "List the engines, methods, metrics, detectors, plugin benchmarks and image readers found on the class path, with versions and jars.")
 public final class ListCommand implements Callable<Integer> {
   @Option(names = "--options", description = "Also list each method's, detector's and preparation's options with their defaults.")
   boolean options;
@@ -60,6 +60,12 @@ public final class ListCommand implements Callable<Integer> {
       for (PluginInfo p : d.benchmarks().values()) {
         System.out.printf("  %-24s %-8s %s%n      %s%n", p.name(), p.version(), p.location(), ((BenchmarkProvider) p.provider()).description());
       }
+    }
+    System.out.println("Image readers:");
+    for (PluginInfo p : d.readers().values()) {
+      org.xcam.api.spi.ImageReader r = (org.xcam.api.spi.ImageReader) p.provider();
+      System.out.printf("  %-24s %-8s %s%n      %s [%s]%n", p.name(), p.version(), p.location(), r.description(),
+          r.extensions().isEmpty() ? "by content" : "." + String.join(", .", new java.util.TreeSet<>(r.extensions())));
     }
     for (String s : d.skipped()) System.out.println("Skipped: " + s);
     return 0;

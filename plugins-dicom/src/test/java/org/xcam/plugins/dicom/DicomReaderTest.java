@@ -152,6 +152,16 @@ class DicomReaderTest {
     assertThat(li.tensor().toArray()).containsExactly(pixels("cxr.png"));
   }
 
+  @ParameterizedTest(name = "the demo's {0} shows the pixels of {1}")
+  @CsvSource({"nodule-10100000-dicom.dcm, nodule-10100000.png, 1e-6", "effusion-10100001-dicom.dcm, effusion-10100001.png, 0"})
+  void demoSamples(String dcm, String png, double tolerance) {
+    Path samples = Path.of("../runtime/src/main/resources/org/xcam/fixtures/phantom-cxr/samples");
+    InputSpec spec = new InputSpec(1, 64, 64, new float[] {0f}, new float[] {1f});
+    float[] a = Images.load(samples.resolve(dcm), spec).get(0).tensor().toArray();
+    float[] b = Images.load(samples.resolve(png), spec).get(0).tensor().toArray();
+    assertThat(maxDiff(a, b)).isLessThanOrEqualTo(tolerance);
+  }
+
   @Nested @DisplayName("Refusals: one line with the reason and the fix, for each kind the issue lists")
   class Refusals {
     @ParameterizedTest(name = "{0}: {1}")

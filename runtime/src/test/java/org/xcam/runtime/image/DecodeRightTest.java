@@ -97,6 +97,16 @@ class DecodeRightTest {
         .hasMessageContaining("truncated.png").satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
   }
 
+  @Test @DisplayName("A PNG whose palette was damaged (CRC mismatch) is refused, not decoded to other grey levels")
+  void damagedPalette(@TempDir Path dir) throws IOException {
+    byte[] b = Files.readAllBytes(odd("palette-inverted.png"));
+    int plte = new String(b, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf("PLTE");
+    b[plte + 4 + 30] ^= 0x55;   // one palette entry changed, CRC left as it was
+    Path f = Files.write(dir.resolve("damaged.png"), b);
+    assertThatThrownBy(() -> Images.load(f, GRAY)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("damaged.png").hasMessageContaining("CRC mismatch in its PLTE chunk");
+  }
+
   @Test @DisplayName("The reader is chosen by content: a PNG named .jpg and a file without extension are read as PNG")
   void chosenByContent(@TempDir Path dir) throws IOException {
     Path a = Files.copy(odd("gray4.png"), dir.resolve("mislabelled.jpg"));

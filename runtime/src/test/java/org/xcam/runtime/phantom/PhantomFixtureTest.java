@@ -79,6 +79,8 @@ class PhantomFixtureTest {
         new String(bytes("samples/samples.json"), StandardCharsets.UTF_8));
     assertThat(samples).hasSizeGreaterThanOrEqualTo(6);
     for (Map<String, Object> s : samples) {
+      // the DICOM versions of two samples are checked against their PNGs by plugins-dicom's DicomReaderTest
+      if (String.valueOf(s.get("file")).endsWith(".dcm")) continue;
       Phantom p = PhantomGenerator.generate(((Number) s.get("seed")).longValue(), 64, (String) s.get("kind"));
       assertThat(p.label()).isEqualTo(s.get("label"));
       List<Map<String, Object>> lesions = (List<Map<String, Object>>) s.get("lesions");
