@@ -140,7 +140,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     if (classifier != null) s = s.withClassifier(classifier);
     if (model.model != null) s = s.withModels(Map.of(model.model.getFileName().toString(), model.model));
     ExplainJob.checkWritable(out);
-    var r = DetectionEvaluation.run(xcam, s, noProgress ? null : System.err);
+    var r = DetectionEvaluation.run(xcam, s, noProgress || !Terminal.stderrIsTerminal() ? null : System.err);
     String md = DetectionEvaluation.markdown(r);
     java.nio.file.Files.writeString(out.resolve("detection.md"), md);
     Map<String, Object> json = new LinkedHashMap<>();

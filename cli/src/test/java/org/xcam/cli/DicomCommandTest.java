@@ -161,6 +161,19 @@ class DicomCommandTest {
     }
   }
 
+  @Test @DisplayName("The demo explains the DICOM versions of two phantoms beside their PNGs, with the same maps")
+  void demo(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("demo");
+    Cli.Run r = Cli.xcam("demo", "--methods", "gradcam", "--out", out.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(Files.readString(out.resolve("index.html"))).contains("nodule-10100000-dicom").contains("effusion-10100001-dicom");
+    assertThat(map(out, "effusion-10100001-dicom", "gradcam").toArray()).containsExactly(map(out, "effusion-10100001", "gradcam").toArray());
+    float[] a = map(out, "nodule-10100000-dicom", "gradcam").toArray(), b = map(out, "nodule-10100000", "gradcam").toArray();
+    double worst = 0;
+    for (int i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    assertThat(worst).as("MONOCHROME1 12-bit windowed phantom vs its PNG (float rounding of the window)").isLessThan(1e-4);
+  }
+
   @Test @DisplayName("estimate reads a folder of DICOM files (with and without .dcm)")
   void estimate(@TempDir Path dir) throws Exception {
     Path images = Files.createDirectories(dir.resolve("pacs"));

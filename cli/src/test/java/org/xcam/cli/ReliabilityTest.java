@@ -258,6 +258,16 @@ class ReliabilityTest {
       refused(out, explain(out, "--method", "test-slow,gradcam,iba", input(dir, 0).toString()), "no activation statistics", "xcam estimate");
       assertThat(SlowExplainerProvider.CALLS.get()).as("test-slow did not run").isEqualTo(before);
     }
+
+    @Test @DisplayName("evaluate checks IBA's statistics before the first pass too")
+    void preconditionsFirstInEvaluate(@TempDir Path dir) throws Exception {
+      Path out = dir.resolve("out");
+      int before = SlowExplainerProvider.CALLS.get();
+      refused(null, new String[] {"evaluate", "--model", Reference.bundle().toString(), "--dataset", "phantom:3", "--methods", "test-slow,iba",
+          "--metrics", "pointing-game", "--out", out.toString()}, "no activation statistics", "xcam estimate");
+      assertThat(SlowExplainerProvider.CALLS.get()).as("test-slow did not run").isEqualTo(before);
+      assertThat(Cli.tree(out)).as("nothing written").isEmpty();
+    }
   }
 
   @Nested @DisplayName("Minor cases: one line each, or a clear rule")

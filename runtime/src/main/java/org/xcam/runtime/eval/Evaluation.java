@@ -127,6 +127,10 @@ public final class Evaluation {
     for (ExplainerProvider p : mp.values()) model.require(p.requires(), p.name());
     Map<String, Explainer> explainers = new LinkedHashMap<>();
     for (String m : methods) explainers.put(m, xcam.explainer(m, methodOptions.getOrDefault(m, Map.of())));
+    // every method's own preconditions (e.g. IBA's statistics) before the first pass, not after the first batch
+    org.xcam.api.InputSpec in0 = model.info().input();
+    ExplainRequest probe = ExplainRequest.builder(Tensor.zeros(1, in0.channels(), in0.height(), in0.width())).seed(seed).build();
+    for (Explainer ex : explainers.values()) ex.plan(model, probe);
     Map<String, Metric> scorers = new LinkedHashMap<>();
     for (String k : metrics) scorers.put(k, xcam.metric(k, metricOptions.getOrDefault(k, Map.of())));
 

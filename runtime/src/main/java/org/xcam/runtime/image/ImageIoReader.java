@@ -38,13 +38,21 @@ import org.xcam.api.spi.ImageReader;
  * </ul>
  */
 abstract class ImageIoReader implements ImageReader {
-  static {
-    // TwelveMonkeys registers through the class path's IIORegistry scan; make sure it is registered even when the
-    // registry was first used under another context class loader (Spark executors, plugin loaders).
-    try {
-      IIORegistry.getDefaultInstance().registerServiceProvider(new com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi());
-    } catch (RuntimeException | LinkageError ignored) {
-      // the JDK reader still reads everything but CMYK/YCCK, which Pixels then refuses to guess at
+  /**
+   * TwelveMonkeys registers through the class path's IIORegistry scan; make sure it is registered even when the
+   * registry was first used under another context class loader (Spark executors, plugin loaders). Done on the first
+   * read, not when the provider is instantiated (providers have no side effects).
+   */
+  private static final class TwelveMonkeys {
+    static final boolean REGISTERED = register();
+
+    private static boolean register() {
+      try {
+        IIORegistry.getDefaultInstance().registerServiceProvider(new com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi());
+        return true;
+      } catch (RuntimeException | LinkageError e) {
+        return false;   // the JDK reader still reads all but CMYK/YCCK JPEGs, which then come out as converted by the JDK
+      }
     }
   }
 
@@ -52,6 +60,7 @@ abstract class ImageIoReader implements ImageReader {
   abstract String format();
 
   @Override public List<DecodedImage> read(ImageSource source, ImageReadOptions options) {
+    boolean registered = TwelveMonkeys.REGISTERED;
     try (ImageInputStream iis = stream(source)) {
       javax.imageio.ImageReader r = readerFor(iis, source);
       try {
