@@ -102,8 +102,9 @@ public final class Images {
     if (H != h || W != w) notes.add("resized " + w + "x" + h + " -> " + W + "x" + H + " (per the model's input spec)");
     float[] mean = spec.mean(), std = spec.std();
     float[] out = new float[spec.channels() * H * W];
+    java.util.IdentityHashMap<float[], float[]> resized = new java.util.IdentityHashMap<>();   // gray to RGB: resize once
     for (int c = 0; c < spec.channels(); c++) {
-      float[] plane = resample(chans[c], h, w, H, W);
+      float[] plane = resized.computeIfAbsent(chans[c], p -> resample(p, h, w, H, W));
       for (int i = 0; i < plane.length; i++) out[c * H * W + i] = (plane[i] - mean[c]) / std[c];
     }
     return new LoadedImage(stem, Tensor.wrap(out, spec.channels(), H, W), display(src, w, h), d.sourceWidth(), d.sourceHeight(),
