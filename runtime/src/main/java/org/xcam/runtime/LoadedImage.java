@@ -22,7 +22,7 @@ public record LoadedImage(String stem, Tensor tensor, BufferedImage display, int
                           List<String> notes, Map<String, Object> source) {
   public LoadedImage {
     notes = List.copyOf(notes);
-    source = Map.copyOf(source);
+    source = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(source));   // order kept for manifests
   }
 
   public LoadedImage(String stem, Tensor tensor, BufferedImage display, int originalWidth, int originalHeight, List<String> notes) {

@@ -28,7 +28,7 @@ public record DecodedImage(Tensor pixels, boolean normalised, int sourceWidth, i
       throw new InvalidInputException("decoded pixels need 1 (gray) or 3 (RGB) planes, got " + pixels.dim(0));
     }
     notes = List.copyOf(notes);
-    metadata = Map.copyOf(metadata);
+    metadata = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metadata));   // order kept for manifests
   }
 
   /** Display pixels in [0,1] read from the whole file (no subsampling). */
