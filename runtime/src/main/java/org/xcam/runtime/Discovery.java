@@ -14,13 +14,14 @@ import org.xcam.api.Ids;
 import org.xcam.api.XcamException;
 import org.xcam.api.spi.BenchmarkProvider;
 import org.xcam.api.spi.DetectorProvider;
+import org.xcam.api.spi.CompilerProvider;
 import org.xcam.api.spi.EngineProvider;
 import org.xcam.api.spi.ExplainerProvider;
 import org.xcam.api.spi.ImageReader;
 import org.xcam.api.spi.MetricProvider;
 
 /**
- * Finds engines, explainers, metrics, detectors, plugin benchmarks and image readers with {@link ServiceLoader}. A provider that fails to instantiate (missing
+ * Finds engines, explainers, metrics, detectors, plugin benchmarks, image readers and compilers with {@link ServiceLoader}. A provider that fails to instantiate (missing
  * class, exception in its constructor, invalid name) is logged and skipped, like SLF4J's safe instantiation, so one
  * broken jar does not break the rest. Two providers with the same name fail, naming both jars.
  */
@@ -33,6 +34,7 @@ public final class Discovery {
   private final Map<String, PluginInfo> detectors;
   private final Map<String, PluginInfo> benchmarks;
   private final Map<String, PluginInfo> readers;
+  private final Map<String, PluginInfo> compilers;
   private final List<String> skipped = new ArrayList<>();
 
   private Discovery(ClassLoader loader) {
@@ -42,6 +44,7 @@ public final class Discovery {
     this.detectors = load(DetectorProvider.class, "detector", DetectorProvider::name, loader);
     this.benchmarks = load(BenchmarkProvider.class, "benchmark", BenchmarkProvider::name, loader);
     this.readers = load(ImageReader.class, "reader", ImageReader::name, loader);
+    this.compilers = load(CompilerProvider.class, "compiler", CompilerProvider::name, loader);
   }
 
   public static Discovery scan(ClassLoader loader) { return new Discovery(loader); }
@@ -52,6 +55,7 @@ public final class Discovery {
   public Map<String, PluginInfo> detectors() { return detectors; }
   public Map<String, PluginInfo> benchmarks() { return benchmarks; }
   public Map<String, PluginInfo> readers() { return readers; }
+  public Map<String, PluginInfo> compilers() { return compilers; }
 
   /** One line per provider that was skipped, with the reason. */
   public List<String> skipped() { return List.copyOf(skipped); }

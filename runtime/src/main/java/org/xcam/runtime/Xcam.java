@@ -34,6 +34,9 @@ import org.xcam.api.UnknownNameException;
 import org.xcam.api.XcamException;
 import org.xcam.api.spi.BenchmarkProvider;
 import org.xcam.api.spi.DetectorProvider;
+import org.xcam.api.compile.CompileRequest;
+import org.xcam.api.compile.CompileResult;
+import org.xcam.api.spi.CompilerProvider;
 import org.xcam.api.spi.EngineProvider;
 import org.xcam.api.spi.ExplainerProvider;
 import org.xcam.api.spi.MetricProvider;
@@ -66,6 +69,7 @@ public final class Xcam {
   private final Map<String, MetricProvider> metrics;
   private final Map<String, DetectorProvider> detectors;
   private final Map<String, BenchmarkProvider> benchmarks;
+  private final Map<String, CompilerProvider> compilers;
 
   private Xcam(Discovery discovery) {
     this.discovery = discovery;
@@ -75,6 +79,7 @@ public final class Xcam {
     this.metrics = new TreeMap<>(injector.getInstance(Key.get(new TypeLiteral<Map<String, MetricProvider>>() { })));
     this.detectors = new TreeMap<>(injector.getInstance(Key.get(new TypeLiteral<Map<String, DetectorProvider>>() { })));
     this.benchmarks = new TreeMap<>(injector.getInstance(Key.get(new TypeLiteral<Map<String, BenchmarkProvider>>() { })));
+    this.compilers = new TreeMap<>(injector.getInstance(Key.get(new TypeLiteral<Map<String, CompilerProvider>>() { })));
   }
 
   /** Discovers providers with the context class loader. */
@@ -93,6 +98,7 @@ public final class Xcam {
   public Map<String, MetricProvider> metrics() { return metrics; }
   public Map<String, DetectorProvider> detectors() { return detectors; }
   public Map<String, BenchmarkProvider> benchmarks() { return benchmarks; }
+  public Map<String, CompilerProvider> compilers() { return compilers; }
 
   // ------------------------------------------------------------------ models
 
@@ -162,6 +168,37 @@ public final class Xcam {
   /** Shortcut: {@code explainer(method, options).explain(model, request)}. */
   public List<Explanation> explain(Model model, String method, Map<String, String> options, ExplainRequest request) {
     return explainer(method, options).explain(model, request);
+  }
+
+  // ------------------------------------------------------------------ compilers
+
+  /**
+   * The compiler for {@code model}: the one named {@code name}, else the first (by name) that can read the model.
+   * Fails with one line listing the installed compilers when none fits.
+   */
+  public CompilerProvider compiler(String name, Path model) {
+    if (name != null && !name.isBlank()) {
+      CompilerProvider p = compilers.get(name.toLowerCase(Locale.ROOT));
+      if (p == null) throw UnknownNameException.of("compiler", name, compilers.keySet(), HINT);
+      return p;
+    }
+    for (CompilerProvider p : compilers.values()) {
+      try {
+        if (p.canCompile(model)) return p;
+      } catch (RuntimeException e) {
+        // a broken canCompile is not a match
+      }
+    }
+    throw new ModelLoadException("no installed compiler can read " + model + " (installed: " + String.join(", ", compilers.keySet())
+        + "); the onnx compiler (xcam-engine-onnx) reads .onnx files and bundles with model.onnx");
+  }
+
+  /** Compiles {@code request.methods()} into {@code request.model()} with the compiler that can read it. */
+  public CompileResult compile(CompileRequest request) {
+    if (!Files.exists(request.model())) {
+      throw new ModelLoadException("model path " + request.model() + " does not exist; give a bundle directory with model.onnx or an .onnx file");
+    }
+    return compiler(null, request.model()).compile(request);
   }
 
   // ------------------------------------------------------------------ metrics

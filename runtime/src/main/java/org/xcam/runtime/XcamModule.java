@@ -4,6 +4,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.multibindings.MapBinder;
 import org.xcam.api.spi.BenchmarkProvider;
 import org.xcam.api.spi.DetectorProvider;
+import org.xcam.api.spi.CompilerProvider;
 import org.xcam.api.spi.EngineProvider;
 import org.xcam.api.spi.ExplainerProvider;
 import org.xcam.api.spi.MetricProvider;
@@ -28,6 +29,8 @@ final class XcamModule extends AbstractModule {
     discovery.detectors().forEach((n, p) -> detectors.addBinding(n).toInstance((DetectorProvider) p.provider()));
     MapBinder<String, BenchmarkProvider> benchmarks = MapBinder.newMapBinder(binder(), String.class, BenchmarkProvider.class);
     discovery.benchmarks().forEach((n, p) -> benchmarks.addBinding(n).toInstance((BenchmarkProvider) p.provider()));
+    MapBinder<String, CompilerProvider> compilers = MapBinder.newMapBinder(binder(), String.class, CompilerProvider.class);
+    discovery.compilers().forEach((n, p) -> compilers.addBinding(n).toInstance((CompilerProvider) p.provider()));
     bind(Discovery.class).toInstance(discovery);
   }
 }
