@@ -6,6 +6,7 @@ the ONNX engine's tests and benchmark.
                                                       # resnet18 + densenet121 -> tools/.work/ (git-ignored, ~80 MB)
     python3 tools/gen_torchvision.py --only tiny      # just the committed fixtures
     python3 tools/gen_torchvision.py --bundles        # also xcam bundles of the big ones via tools/export_bundle.py
+    python3 tools/gen_torchvision.py --only big --models resnet50   # tools/.work/resnet50.onnx for xcam bench compile
 
 For every model <name> it writes:
 
@@ -89,6 +90,9 @@ def build(name):
     elif name == "densenet121":
         m = torchvision.models.densenet121(weights=None)
         shape = (3, 224, 224)
+    elif name == "resnet50":
+        m = torchvision.models.resnet50(weights=None)
+        shape = (3, 224, 224)
     else:
         raise SystemExit("unknown model " + name)
     randomise_bn(m, gen)
@@ -135,14 +139,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", choices=["tiny", "big"], help="only the committed tiny models or only the big ones")
     ap.add_argument("--bundles", action="store_true", help="also export xcam bundles of the big models")
+    ap.add_argument("--models", default="resnet18,densenet121",
+                    help="big models to write (comma-separated; resnet50 too, for xcam bench compile)")
     a = ap.parse_args()
     if a.only != "big":
         for n in ("densenet-tiny", "resnet-tiny"):
             export(n, TINY_DIR)
     if a.only != "tiny":
-        for n in ("resnet18", "densenet121"):
+        for n in a.models.split(","):
             model, chw = export(n, WORK_DIR)
-            if a.bundles:
+            if a.bundles and n in ("resnet18", "densenet121"):
                 bundle(n, model, chw)
 
 

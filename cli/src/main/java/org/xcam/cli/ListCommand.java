@@ -67,6 +67,11 @@ public final class ListCommand implements Callable<Integer> {
       System.out.printf("  %-24s %-8s %s%n      %s [%s]%n", p.name(), p.version(), p.location(), r.description(),
           r.extensions().isEmpty() ? "by content" : "." + String.join(", .", new java.util.TreeSet<>(r.extensions())));
     }
+    System.out.println("Compilers:");
+    for (PluginInfo p : d.compilers().values()) {
+      System.out.printf("  %-24s %-8s %s%n      %s%n", p.name(), p.version(), p.location(),
+          ((org.xcam.api.spi.CompilerProvider) p.provider()).description());
+    }
     for (String s : d.skipped()) System.out.println("Skipped: " + s);
     return 0;
   }

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
     description = "Heatmap explanations for image classifiers (chest X-ray first), on the JVM.",
     subcommands = {ListCommand.class, LayersCommand.class, ExplainCommand.class, DemoCommand.class,
         EstimateCommand.class, EvaluateCommand.class, DetectCommand.class, TckCommand.class, BenchCommand.class,
+        CompileCommand.class,
         CommandLine.HelpCommand.class})
 public final class XcamCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
