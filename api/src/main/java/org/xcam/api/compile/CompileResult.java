@@ -17,9 +17,9 @@ import java.util.Map;
 public record CompileResult(Path file, Map<String, String> outputs, Map<String, String> layers, int opset,
                             List<String> notes, Map<String, String> metadata) {
   public CompileResult {
-    outputs = Map.copyOf(outputs);
-    layers = Map.copyOf(layers);
+    outputs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(outputs)); // in the graph's order
+    layers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(layers));
     notes = List.copyOf(notes);
-    metadata = Map.copyOf(metadata);
+    metadata = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metadata));
   }
 }
