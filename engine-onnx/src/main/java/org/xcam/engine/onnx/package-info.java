@@ -14,6 +14,9 @@
  *       Runtime (CPU or CUDA) from the Maven Central jar, which has no training support.</li>
  *   <li>{@code OnnxLayer}: one cut, its cached sessions (head, tail, gradient graph, and the forward-with-tape /
  *       backward pair used by {@code tailWithGradient}).</li>
+ *   <li>{@code OnnxCompiler} ({@link org.xcam.engine.onnx.OnnxCompilerProvider}, {@code xcam compile}): the model plus
+ *       its generated backward pass and each method's arithmetic in one graph, checked by {@code OnnxChecks} and run
+ *       once in ONNX Runtime before it is written; {@code OnnxCompiledModel} runs such a file.</li>
  * </ul>
  *
  * <p>Why ONNX graphs rather than Java math for the backward pass: the gradient then runs where the forward runs
