@@ -117,6 +117,8 @@ final class OnnxCompiler {
 
   static final String VERSION = version();
   private static final int MIN_OPSET = 11;
+  /** The most outputs {@code --target all} compiles (one backward copy each): 14 NIH labels fit, ImageNet's 1000 do not. */
+  static final int MAX_ALL = 64;
 
   private OnnxCompiler() { }
 
@@ -233,6 +235,10 @@ final class OnnxCompiler {
       if (k >= numOut) {
         throw new InvalidInputException("target index " + k + " out of range; model '" + info.name() + "' has " + numOut + " outputs: 0.."
             + (numOut - 1));
+      }
+      if (req.allOutputs() && numOut > MAX_ALL) {
+        throw new InvalidInputException("--target all compiles one backward pass per output, and model '" + info.name() + "' has "
+            + numOut + " outputs (at most " + MAX_ALL + " are compiled this way); use --target predicted or a class index");
       }
       Set<String> existing = new HashSet<>(g.outputNames());
       for (NodeProto n : g.nodes) existing.addAll(n.getOutputList());
