@@ -105,6 +105,13 @@ public abstract class CompileCompatibilityKit {
     if (Fixtures.available()) l.add(new Fixture("phantom-cxr", Fixtures.phantomBundle(), Map.of()));
     l.add(new Fixture("phantom-small", Reference.bundle(), Map.of()));
     for (String n : List.of("resnet-tiny", "densenet-tiny")) l.add(new Fixture(n, extract(n + ".onnx"), Map.of()));
+    // more models for a local run, e.g. -Dxcam.compile.kit.models=tools/.work/resnet50.onnx (comma-separated)
+    for (String p : System.getProperty("xcam.compile.kit.models", "").split(",")) {
+      if (p.isBlank()) continue;
+      Path path = Path.of(p.trim()).toAbsolutePath();
+      String name = path.getFileName().toString().replaceFirst("\\.onnx$", "");
+      l.add(new Fixture(name, path, Map.of()));
+    }
     return l;
   }
 
