@@ -72,7 +72,7 @@ public abstract class CompileCompatibilityKit {
   /** The compiler under test. */
   protected abstract CompilerProvider compiler();
 
-  /** One model the kit compiles: a name, a path the compiler reads, and how to make inputs for it. */
+  /** One model the kit compiles: a name, a path the compiler reads, and options for loading it. */
   public record Fixture(String name, Path path, Map<String, String> engineOptions) {
     @Override public String toString() { return name; }
   }
