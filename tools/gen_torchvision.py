@@ -7,6 +7,9 @@ the ONNX engine's tests and benchmark.
     python3 tools/gen_torchvision.py --only tiny      # just the committed fixtures
     python3 tools/gen_torchvision.py --bundles        # also xcam bundles of the big ones via tools/export_bundle.py
     python3 tools/gen_torchvision.py --only big --models resnet50   # tools/.work/resnet50.onnx for xcam bench compile
+    python3 tools/gen_torchvision.py --only big --bundles --models resnet18,resnet50
+                                                      # the bundles `xcam bench perturbation` times
+                                                      # (tools/.work/<name>-bundle; point --models-dir there)
 
 For every model <name> it writes:
 
@@ -128,7 +131,7 @@ def bundle(name, model, chw):
     except ImportError:
         print("tools/export_bundle.py not found; skipping the bundle of", name)
         return
-    layers = {"resnet18": ["layer3", "layer4"], "densenet121": ["features.denseblock3", "features.denseblock4"]}[name]
+    layers = {"resnet18": ["layer3", "layer4"], "resnet50": ["layer3", "layer4"], "densenet121": ["features.denseblock3", "features.denseblock4"]}[name]
     c, h, w = chw
     export_bundle(model, layers, os.path.join(WORK_DIR, name + "-bundle"), name=name, task="multiclass",
                   labels=["class %d" % k for k in range(1000)], channels=c, height=h, width=w,
@@ -148,7 +151,7 @@ def main():
     if a.only != "tiny":
         for n in a.models.split(","):
             model, chw = export(n, WORK_DIR)
-            if a.bundles and n in ("resnet18", "densenet121"):
+            if a.bundles and n in ("resnet18", "resnet50", "densenet121"):
                 bundle(n, model, chw)
 
 
