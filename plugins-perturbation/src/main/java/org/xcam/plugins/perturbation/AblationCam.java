@@ -39,6 +39,11 @@ import org.xcam.api.Tensor;
  * <p>pytorch-grad-cam lowers the ablation value by 1e7 per channel within a batch when {@code min(A) != 0} (it
  * reuses the already-ablated tensor for the minimum); xcam uses {@code min(A) - 1e7} for every channel, which does not
  * depend on the batch size.
+ *
+ * <p><b>All-zero channels are not run.</b> When the ablation value is 0 (post-ReLU layers), ablating a channel that is
+ * already all zero leaves the activation unchanged, and whatever its weight, it multiplies {@code A_k = 0}: such channels
+ * get {@code w_k = 0} without a tail pass ({@code zeroChannelsSkipped} in the explanation's extras). The map is the one
+ * the formula gives.
  */
 final class AblationCam implements Explainer {
   static final String NAME = "ablationcam";
@@ -77,6 +82,7 @@ final class AblationCam implements Explainer {
     List<List<List<float[]>>> maps = new ArrayList<>();
     List<int[]> sizes = new ArrayList<>();
     Map<Integer, String> notes = new HashMap<>();
+    long zeroChannels = 0;
 
     for (String layer : layers) {
       LayerHook hook = model.layer(layer);
@@ -97,12 +103,16 @@ final class AblationCam implements Explainer {
       float[] a = act.toArray();
 
       float[] ablationValue = new float[n];
+      long skipped = 0;
       List<int[]> jobs = new ArrayList<>();     // {image, channel}
       for (int i = 0; i < n; i++) {
         float min = Float.POSITIVE_INFINITY;
         for (int p = 0; p < khw; p++) min = Math.min(min, a[i * khw + p]);
         ablationValue[i] = min == 0f ? 0f : min - ABLATION_OFFSET;
-        for (int ch : channelsToAblate(a, i * khw, k, lhw, ratio)) jobs.add(new int[] {i, ch});
+        for (int ch : channelsToAblate(a, i * khw, k, lhw, ratio)) {
+          if (ablationValue[i] == 0f && allZero(a, i * khw + ch * lhw, lhw)) skipped++;   // ablating it changes nothing
+          else jobs.add(new int[] {i, ch});
+        }
       }
 
       double[][] y = new double[n][];
@@ -133,6 +143,8 @@ final class AblationCam implements Explainer {
           for (int o = 0; o < list.size(); o++) yk[job[0]][o][job[1]] = list.get(o).value(row);
         }
       }, work);
+      work.advance(skipped);
+      zeroChannels += skipped;
 
       for (int i = 0; i < n; i++) {
         for (int o = 0; o < objs.get(i).size(); o++) {
@@ -157,7 +169,7 @@ final class AblationCam implements Explainer {
         Objective obj = objectives.get(i).get(o);
         Heatmap raw = Common.combine(NAME, layers, maps.get(i).get(o), sizes, obj.describe(), hh, ww);
         Explanation e = Explanation.of(i, raw, hh, ww, obj, obj.value(row), Passes.NONE,
-            Map.of("ratioChannels", ratio, "batchSize", batch));
+            Map.of("ratioChannels", ratio, "batchSize", batch, "zeroChannelsSkipped", zeroChannels));
         String note = notes.get(i * 1000 + o);
         result.add(note == null ? e : e.withNote(note));
       }
@@ -177,6 +189,11 @@ final class AblationCam implements Explainer {
       parts.add(hook.tail(act.slice(i, Math.min(n, i + batch))));
     }
     return Tensor.concat(parts);
+  }
+
+  static boolean allZero(float[] a, int off, int len) {
+    for (int p = 0; p < len; p++) if (a[off + p] != 0f) return false;
+    return true;
   }
 
   /** All channels when {@code ratio >= 1}, else the top {@code floor(K * ratio)} (at least 1) by the cheap score. */

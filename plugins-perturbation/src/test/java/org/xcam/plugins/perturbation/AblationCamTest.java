@@ -75,6 +75,39 @@ class AblationCamTest {
     assertThat(counted.passes().tails()).isEqualTo(1 + (12 + 4) / 5);
   }
 
+  @Test @DisplayName("an all-zero channel (min(A) = 0) is not run: the map still equals the closed form with every channel ablated")
+  void zeroChannelSkipped() {
+    // channel 3 has zero weights and bias -0.5: ReLU makes it all zero for every image
+    PoolLinearModel dead = new PoolLinearModel(new float[][] {{1.0f, -0.5f}, {-0.7f, 0.9f}, {0.4f, 0.6f}, {0f, 0f}},
+        new float[] {0.1f, -0.2f, 0.05f, -0.5f}, pool(), WFC, BFC, 8, 8, org.xcam.api.Task.MULTICLASS);
+    CountingModel counted = new CountingModel(dead);
+    List<Explanation> es = ablation(Map.of("batch-size", "5")).explain(counted, ExplainRequest.builder(x).target(Target.classIndex(1)).build());
+    assertThat(counted.passes().tails()).isEqualTo(1 + (9 + 4) / 5);      // 3 images x 3 live channels
+    assertThat(es.get(0).extras()).containsEntry("zeroChannelsSkipped", 3L);
+    float[] av = dead.layer("features").activation(x).toArray();
+    float[] p = pool();
+    for (int i = 0; i < 3; i++) {
+      double[] pooled = new double[4];
+      double y = BFC[1];
+      for (int k = 0; k < 4; k++) {
+        for (int q = 0; q < 64; q++) pooled[k] += p[q] * av[(i * 4 + k) * 64 + q];
+        y += WFC[1][k] * pooled[k];
+      }
+      float[] got = es.get(i).raw().values();
+      for (int q = 0; q < 64; q++) {
+        double m = 0;
+        for (int k = 0; k < 4; k++) m += WFC[1][k] * pooled[k] / y * av[(i * 4 + k) * 64 + q];
+        assertThat(got[q]).as("image %d pixel %d", i, q).isCloseTo((float) Math.max(0, m), within(1e-5f));
+      }
+    }
+  }
+
+  static float[] pool() {
+    float[] pool = new float[64];
+    for (int i = 0; i < 64; i++) pool[i] = (1 + (i % 7)) / 256f;
+    return pool;
+  }
+
   @Test @DisplayName("batch sizes 1, 2 and 32 give bit-identical maps")
   void batchInvariance() {
     ExplainRequest r = ExplainRequest.builder(x).target(Target.classIndex(2)).build();

@@ -102,12 +102,13 @@ class ScoreCamTest {
       for (int b : new int[] {3, 7, 64}) assertThat(maps(scorecam(b).explain(model, r))).isDeepEqualTo(ref);
     }
 
-    @Test @DisplayName("passes: 1 head, 1 target forward and ceil(N*K / batch) masked forwards; no batch exceeds batch-size")
+    @Test @DisplayName("passes: 1 head, 1 target forward and ceil((N*K_live + 1) / batch) masked forwards: the constant channel of all images shares one zero image; no batch exceeds batch-size")
     void passes() {
       CountingModel counted = new CountingModel(model);
-      scorecam(5).explain(counted, ExplainRequest.builder(x).build());
+      List<Explanation> es = scorecam(5).explain(counted, ExplainRequest.builder(x).build());
       assertThat(counted.passes().heads()).isEqualTo(1);
-      assertThat(counted.passes().forwards()).isEqualTo(1 + (3 * 4 + 4) / 5);
+      assertThat(counted.passes().forwards()).isEqualTo(1 + (3 * 3 + 1 + 4) / 5);
+      assertThat(es.get(0).extras()).containsEntry("constantChannels", 3L);
       BoxLimit limit = new BoxLimit(model);
       scorecam(5).explain(limit, ExplainRequest.builder(x).build());
       assertThat(limit.largest.get()).isEqualTo(5);
@@ -134,16 +135,17 @@ class ScoreCamTest {
       assertThatThrownBy(() -> e.explain(model, ExplainRequest.builder(x).build()))
           .isInstanceOf(CancelledException.class)
           .hasMessageContaining("max-passes 6").hasMessageContaining("after 4 of 12 masked images")
-          .hasMessageContaining("needs 10 passes");
+          .hasMessageContaining("needs 9 passes");
     }
 
     @Test @DisplayName("the request's maxPasses applies too, and the smaller budget wins")
     void requestBudget() {
-      assertThatThrownBy(() -> scorecam(2).explain(model, ExplainRequest.builder(x).maxPasses(9).build()))
-          .isInstanceOf(CancelledException.class).hasMessageContaining("max-passes 9");
-      assertThatThrownBy(() -> Fixtures.create(new ScoreCamProvider(), Map.of("batch-size", "2", "max-passes", "8"))
-          .explain(model, ExplainRequest.builder(x).maxPasses(9).build())).hasMessageContaining("max-passes 8");
-      assertThat(scorecam(2).explain(model, ExplainRequest.builder(x).maxPasses(10).build())).hasSize(3);
+      // 2 target forwards + 2 heads + ceil((3 * 3 live channels + 1 shared zero image) / 2) = 9 passes
+      assertThatThrownBy(() -> scorecam(2).explain(model, ExplainRequest.builder(x).maxPasses(8).build()))
+          .isInstanceOf(CancelledException.class).hasMessageContaining("max-passes 8");
+      assertThatThrownBy(() -> Fixtures.create(new ScoreCamProvider(), Map.of("batch-size", "2", "max-passes", "7"))
+          .explain(model, ExplainRequest.builder(x).maxPasses(8).build())).hasMessageContaining("max-passes 7");
+      assertThat(scorecam(2).explain(model, ExplainRequest.builder(x).maxPasses(9).build())).hasSize(3);
       assertThat(scorecam(2).explain(model, ExplainRequest.builder(x).maxPasses(100).build())).hasSize(3);
     }
 
