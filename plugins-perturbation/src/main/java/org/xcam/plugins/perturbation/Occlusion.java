@@ -137,6 +137,14 @@ final class Occlusion implements Explainer {
   }
 
   private float[] baselines(float[] xs, int n, int c, int hh, int ww, int winH, int winW) {
+    return baselines(baseline, xs, n, c, hh, ww, sigma > 0 ? sigma : Math.max(winH, winW) / 2.0);
+  }
+
+  /**
+   * The replacement values for {@code n} images {@code [C, H, W]}: {@code zero} (0 in the normalised input space),
+   * {@code mean} (each image's per-channel mean) or {@code blur} (each channel Gaussian-blurred with {@code sigma}).
+   */
+  static float[] baselines(String baseline, float[] xs, int n, int c, int hh, int ww, double sigma) {
     int hw = hh * ww;
     float[] b = new float[xs.length];
     switch (baseline) {
@@ -149,11 +157,10 @@ final class Occlusion implements Explainer {
         }
       }
       default -> {
-        double sg = sigma > 0 ? sigma : Math.max(winH, winW) / 2.0;
         for (int i = 0; i < n * c; i++) {
           float[] plane = new float[hw];
           System.arraycopy(xs, i * hw, plane, 0, hw);
-          System.arraycopy(Filters.gaussianBlur(plane, hh, ww, sg), 0, b, i * hw, hw);
+          System.arraycopy(Filters.gaussianBlur(plane, hh, ww, sigma), 0, b, i * hw, hw);
         }
       }
     }
