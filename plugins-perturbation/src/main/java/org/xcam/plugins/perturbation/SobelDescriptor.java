@@ -14,6 +14,7 @@ public final class SobelDescriptor implements FeatureDescriptor {
   @Override public float[] describe(Tensor image) {
     int c = image.dim(0), h = image.dim(1), w = image.dim(2);
     float[] g = Filters.gray(image.toArray(), 0, c, h * w);
+    if (Filters.flat(g)) return new float[h * w];
     return Filters.minMax(magnitude(g, h, w));
   }
 
