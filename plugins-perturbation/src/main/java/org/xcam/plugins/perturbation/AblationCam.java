@@ -50,6 +50,7 @@ final class AblationCam implements Explainer {
   static final float ABLATION_OFFSET = 1e7f;
   private final int batch;
   private final long maxPasses;
+  private int parallel = 1;
   private final double ratio;
 
   AblationCam(int batch, long maxPasses, double ratio) {
@@ -60,12 +61,18 @@ final class AblationCam implements Explainer {
 
   @Override public String name() { return NAME; }
 
-  /** One forward, per layer a head and a tail, and one tail per ablated channel, per image. */
+  /** One forward, per layer a head and a tail, and one tail per ablated channel, per image (all-zero channels skip theirs: an upper bound). */
   @Override public org.xcam.api.Plan plan(Model model, ExplainRequest request) {
     List<String> layers = Common.layers(model, request);
     long k = 0;
     for (String l : layers) k += Math.max(1, (long) Math.floor(model.info().layer(l).channels() * ratio));
-    return org.xcam.api.Plan.of(1 + 2L * layers.size() + k, k + " channel ablations + " + (1 + 2 * layers.size()) + " forward/head/tail");
+    return org.xcam.api.Plan.of(1 + 2L * layers.size() + k, "at most " + k + " channel ablations + " + (1 + 2 * layers.size()) + " forward/head/tail");
+  }
+
+  /** Engine calls in flight at once (see {@link Pipeline#run(int, int, int, Pipeline.Builder, java.util.function.UnaryOperator, Pipeline.Consumer, Work)}). */
+  AblationCam parallel(int p) {
+    this.parallel = p;
+    return this;
   }
 
   @Override public List<Explanation> explain(Model model, ExplainRequest request) {
@@ -127,7 +134,7 @@ final class AblationCam implements Explainer {
         }
       }
 
-      Pipeline.run(jobs.size(), batch, (start, count) -> {
+      Pipeline.run(jobs.size(), batch, parallel, (start, count) -> {
         float[] buf = new float[count * khw];
         for (int j = 0; j < count; j++) {
           int[] job = jobs.get(start + j);

@@ -21,7 +21,7 @@ public final class AblationCamProvider implements ExplainerProvider {
   @Override public Set<Capability> requires() { return EnumSet.of(Capability.FORWARD, Capability.LAYER_CUT); }
 
   @Override public List<OptionSpec> options() {
-    return List.of(Common.BATCH_SIZE, Common.MAX_PASSES,
+    return List.of(Common.BATCH_SIZE, Common.MAX_PASSES, Common.PARALLEL,
         new OptionSpec("ratio-channels", "1.0",
             "fraction (0,1] of channels to ablate, the top ones by a cheap principal-component score; the rest get weight 0"));
   }
@@ -31,8 +31,11 @@ public final class AblationCamProvider implements ExplainerProvider {
     if (!(r > 0 && r <= 1)) {
       throw new InvalidInputException("option ratio-channels of ablationcam must be in (0, 1], got " + r);
     }
-    return new AblationCam(Common.batchSize(options, name()), Common.maxPasses(options, name()), r);
+    return new AblationCam(Common.batchSize(options, name()), Common.maxPasses(options, name()), r)
+        .parallel(Common.parallel(options, name()));
   }
 
-  @Override public String cost() { return "1 head + 1 tail + ceil(K * ratio-channels / batch-size) tails per image and layer"; }
+  @Override public String cost() {
+    return "1 head + 1 tail + ceil(K * ratio-channels / batch-size) tails per image and layer (all-zero channels of post-ReLU layers are not run)";
+  }
 }

@@ -20,6 +20,16 @@ final class Common {
   static final OptionSpec MAX_PASSES = new OptionSpec("max-passes", "0",
       "stop with an error after this many engine calls (0 = no limit; the request's own budget also applies)");
 
+  static final OptionSpec PARALLEL = new OptionSpec("parallel", "1",
+      "engine calls in flight at once, each on its own thread (the map does not change); for engines with one intra-op"
+          + " thread (DJL's default) set it to the free cores");
+
+  static int parallel(Options o, String method) {
+    int p = o.getInt("parallel");
+    if (p < 1 || p > 64) throw new InvalidInputException("option parallel of " + method + " must be in [1, 64], got " + p);
+    return p;
+  }
+
   static int batchSize(Options o, String method) {
     int b = o.getInt("batch-size");
     if (b < 1) throw new InvalidInputException("option batch-size of " + method + " must be >= 1, got " + b);

@@ -26,7 +26,22 @@ final class Pipeline {
   interface Consumer { void accept(int start, int count, Tensor output); }
 
   static void run(int total, int batch, Builder builder, UnaryOperator<Tensor> engine, Consumer consumer, Work work) {
+    run(total, batch, 1, builder, engine, consumer, work);
+  }
+
+  /**
+   * As {@link #run(int, int, Builder, UnaryOperator, Consumer, Work)} with up to {@code parallel} engine calls in flight
+   * at once, each on its own thread (building its batch first). For engines that run one intra-op thread (DJL's
+   * default), {@code parallel} = the free cores uses them; at most {@code parallel} batches exist at a time. Results
+   * still reach the consumer in job order on the calling thread, so the map does not depend on it. The builder must be
+   * thread-safe (it only reads its arguments and shared read-only data).
+   */
+  static void run(int total, int batch, int parallel, Builder builder, UnaryOperator<Tensor> engine, Consumer consumer, Work work) {
     if (total == 0) return;
+    if (parallel > 1) {
+      runParallel(total, batch, parallel, builder, engine, consumer, work);
+      return;
+    }
     ExecutorService pool = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "xcam-perturbation-prefetch");
       t.setDaemon(true);
@@ -51,6 +66,33 @@ final class Pipeline {
         work.advance(count);
       }
     } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static void runParallel(int total, int batch, int parallel, Builder builder, UnaryOperator<Tensor> engine,
+                                  Consumer consumer, Work work) {
+    ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
+      Thread t = new Thread(r, "xcam-perturbation-engine");
+      t.setDaemon(true);
+      return t;
+    });
+    java.util.ArrayDeque<Future<Tensor>> inflight = new java.util.ArrayDeque<>();
+    try {
+      int next = 0;
+      for (int start = 0; start < total; start += batch) {
+        while (inflight.size() < parallel && next < total) {
+          work.beforePass();
+          int s = next, count = Math.min(batch, total - s);
+          inflight.add(pool.submit(() -> engine.apply(builder.build(s, count))));
+          next += batch;
+        }
+        int count = Math.min(batch, total - start);
+        consumer.accept(start, count, await(inflight.poll()));
+        work.advance(count);
+      }
+    } finally {
+      for (Future<Tensor> f : inflight) f.cancel(true);
       pool.shutdownNow();
     }
   }

@@ -81,6 +81,17 @@ final class ReciproCam implements Explainer {
     return m;
   }
 
+  /** Per image and layer: one head, and one tail row per position plus the unmasked one. */
+  @Override public org.xcam.api.Plan plan(Model model, ExplainRequest request) {
+    List<String> layers = Common.layers(model, request);
+    long rows = 0;
+    for (String l : layers) {
+      int[] s = model.info().layer(l).shape();
+      rows += (long) s[1] * s[2] + 1;
+    }
+    return org.xcam.api.Plan.of(rows + layers.size(), rows + " masked activations through the tail + " + layers.size() + " head");
+  }
+
   @Override public List<Explanation> explain(Model model, ExplainRequest request) {
     Tensor x = request.input();
     int n = x.dim(0), hh = x.dim(2), ww = x.dim(3);

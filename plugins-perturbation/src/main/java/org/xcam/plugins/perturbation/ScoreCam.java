@@ -41,6 +41,7 @@ final class ScoreCam implements Explainer {
   static final String NAME = "scorecam";
   private final int batch;
   private final long maxPasses;
+  private int parallel = 1;
   private final Resampler.Mode mode;
 
   ScoreCam(int batch, long maxPasses, Resampler.Mode mode) {
@@ -51,12 +52,21 @@ final class ScoreCam implements Explainer {
 
   @Override public String name() { return NAME; }
 
-  /** One forward, and per layer one head plus one masked image per activation channel, per image. */
+  /**
+   * One forward, and per layer one head plus one masked image per activation channel, per image: an upper bound, since
+   * channels with a constant map share one forward (known only after the head).
+   */
   @Override public org.xcam.api.Plan plan(Model model, ExplainRequest request) {
     List<String> layers = Common.layers(model, request);
     long k = 0;
     for (String l : layers) k += model.info().layer(l).channels();
-    return org.xcam.api.Plan.of(1 + layers.size() + k, k + " masked images (one per channel) + " + (1 + layers.size()) + " forward/head");
+    return org.xcam.api.Plan.of(1 + layers.size() + k, "at most " + k + " masked images (one per channel; constant channels share one) + " + (1 + layers.size()) + " forward/head");
+  }
+
+  /** Engine calls in flight at once (see {@link Pipeline#run(int, int, int, Pipeline.Builder, java.util.function.UnaryOperator, Pipeline.Consumer, Work)}). */
+  ScoreCam parallel(int p) {
+    this.parallel = p;
+    return this;
   }
 
   @Override public List<Explanation> explain(Model model, ExplainRequest request) {
@@ -112,7 +122,7 @@ final class ScoreCam implements Explainer {
       work.plan(planned);                             // the budget message counts the passes really needed
       double[][] zeroScore = new double[n][];
 
-      Pipeline.run(total, batch, (start, count) -> {
+      Pipeline.run(total, batch, parallel, (start, count) -> {
         float[] in = new float[count * chw];
         float[] m = new float[hw];
         for (int j = 0; j < count; j++) {

@@ -20,7 +20,7 @@ public final class ScoreCamProvider implements ExplainerProvider {
   @Override public Set<Capability> requires() { return EnumSet.of(Capability.FORWARD, Capability.LAYER_CUT); }
 
   @Override public List<OptionSpec> options() {
-    return List.of(Common.BATCH_SIZE, Common.MAX_PASSES,
+    return List.of(Common.BATCH_SIZE, Common.MAX_PASSES, Common.PARALLEL,
         new OptionSpec("upsample", "align-corners",
             "how channels are upsampled to the input: align-corners (pytorch-grad-cam's UpsamplingBilinear2d) or half-pixel"));
   }
@@ -28,8 +28,10 @@ public final class ScoreCamProvider implements ExplainerProvider {
   @Override public Explainer create(Options options) {
     String up = options.getChoice("upsample", "align-corners", "half-pixel");
     return new ScoreCam(Common.batchSize(options, name()), Common.maxPasses(options, name()),
-        up.equals("align-corners") ? Resampler.Mode.ALIGN_CORNERS : Resampler.Mode.HALF_PIXEL);
+        up.equals("align-corners") ? Resampler.Mode.ALIGN_CORNERS : Resampler.Mode.HALF_PIXEL).parallel(Common.parallel(options, name()));
   }
 
-  @Override public String cost() { return "1 forward + 1 head + ceil(K / batch-size) forwards per image and layer (K = channels)"; }
+  @Override public String cost() {
+    return "1 forward + 1 head + ceil(K' / batch-size) forwards per image and layer (K' = channels with a non-constant map, + 1 shared by the constant ones)";
+  }
 }

@@ -73,6 +73,24 @@ final class SuperpixelAttribution implements Explainer {
 
   @Override public String name() { return name; }
 
+  /**
+   * One forward plus the perturbed images of the costliest image of the request (the superpixels are computed here:
+   * cheap, no network pass; exact KernelSHAP costs 2^M).
+   */
+  @Override public org.xcam.api.Plan plan(Model model, ExplainRequest request) {
+    Tensor x = request.input();
+    int n = x.dim(0), c = x.dim(1), hh = x.dim(2), ww = x.dim(3);
+    float[] xs = x.toArray();
+    long most = 0;
+    int features = 0;
+    for (int i = 0; i < n; i++) {
+      int m = Superpixels.count(Superpixels.segment(xs, i * c * hh * ww, c, hh, ww, superpixels, segments));
+      long r = rowsFor(m, kind == Kind.KERNEL_SHAP && m <= exactMax);
+      if (r > most) { most = r; features = m; }
+    }
+    return org.xcam.api.Plan.of(most + 1, most + " perturbed images of " + features + " superpixels + 1 forward");
+  }
+
   @Override public List<Explanation> explain(Model model, ExplainRequest request) {
     Tensor x = request.input();
     int n = x.dim(0), c = x.dim(1), hh = x.dim(2), ww = x.dim(3), hw = hh * ww, chw = c * hw;

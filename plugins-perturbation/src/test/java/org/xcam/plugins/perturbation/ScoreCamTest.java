@@ -114,6 +114,21 @@ class ScoreCamTest {
       assertThat(limit.largest.get()).isEqualTo(5);
     }
 
+    @Test @DisplayName("parallel 3 (engine calls in flight at once) gives bit-identical maps and the same passes")
+    void parallel() {
+      ExplainRequest r = ExplainRequest.builder(x).target(Target.predicted()).build();
+      float[][] ref = maps(scorecam(2).explain(model, r));
+      CountingModel counted = new CountingModel(model);
+      Explainer par = Fixtures.create(new ScoreCamProvider(), Map.of("batch-size", "2", "parallel", "3"));
+      assertThat(maps(par.explain(counted, r))).isDeepEqualTo(ref);
+      assertThat(counted.passes().forwards()).isEqualTo(2 + 5);
+      assertThatThrownBy(() -> par.explain(model, ExplainRequest.builder(x).maxPasses(8).build()))
+          .isInstanceOf(CancelledException.class).hasMessageContaining("max-passes 8");
+      Explainer abl = Fixtures.create(new AblationCamProvider(), Map.of("batch-size", "2", "parallel", "3"));
+      assertThat(maps(abl.explain(model, r))).isDeepEqualTo(maps(Fixtures.create(new AblationCamProvider(), Map.of("batch-size", "2")).explain(model, r)));
+      assertThatThrownBy(() -> Fixtures.create(new ScoreCamProvider(), Map.of("parallel", "0"))).hasMessageContaining("[1, 64]");
+    }
+
     @Test @DisplayName("all objectives of --target all are scored from the same forwards")
     void severalObjectives() {
       CountingModel counted = new CountingModel(model);
