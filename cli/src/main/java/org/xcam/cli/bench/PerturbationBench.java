@@ -40,7 +40,9 @@ import picocli.CommandLine.Option;
  * {@code xcam bench perturbation}: images per second pushed through the engine by each perturbation method, divided by
  * the engine's bare batched throughput at the same batch size (target: 0.8 or more; the rest is the method's own work:
  * building masks, min-max scaling, accumulating). Score-CAM, RISE and occlusion are compared with bare
- * {@code model.forward}; Ablation-CAM, which runs the layer's tail only, with bare {@code hook.tail}. Images are counted
+ * {@code model.forward}; Ablation-CAM and Recipro-CAM, which run the layer's tail only, with bare {@code hook.tail}; and
+ * Recipro-CAM's time per call is divided into Score-CAM's (the speed-up of the gradient-free CAM that needs one batched
+ * tail instead of K forwards). Images are counted
  * by a wrapper around the model (every row of every batch the method sends), so the ratio is exact about the work.
  *
  * <p>Also: the Score-CAM throughput curve over batch sizes ({@code --scorecam-batches}, default 1, 16, 32, 64), and the
@@ -63,8 +65,8 @@ public final class PerturbationBench implements Callable<Integer> {
   @Option(names = "--engine", defaultValue = "djl", description = "Engine (default: ${DEFAULT-VALUE}).")
   String engine;
 
-  @Option(names = "--methods", split = ",", description = "Methods (default: scorecam,ablationcam,rise,occlusion).")
-  List<String> methods = new ArrayList<>(List.of("scorecam", "ablationcam", "rise", "occlusion"));
+  @Option(names = "--methods", split = ",", description = "Methods (default: scorecam,ablationcam,recipro-cam,rise,occlusion).")
+  List<String> methods = new ArrayList<>(List.of("scorecam", "ablationcam", "recipro-cam", "rise", "occlusion"));
 
   @Option(names = "--layer", description = "Layer (default: the model's default layer).")
   String layer;
@@ -100,6 +102,7 @@ public final class PerturbationBench implements Callable<Integer> {
   Path out;
 
   private double[] scoreAtBatch;
+  private final Map<String, Double> seconds = new java.util.HashMap<>();
   private final StringBuilder csv = new StringBuilder("model,engine,layer,what,batch,images_per_s,bare_images_per_s,ratio,extra\n");
 
   @Override public Integer call() {
@@ -134,16 +137,25 @@ public final class PerturbationBench implements Callable<Integer> {
       Map<String, String> opts = m.equals("rise") ? Map.of("batch-size", "" + batch, "masks", "" + masks) : Map.of("batch-size", "" + batch);
       Explainer e = p.create(Options.of(m, p.options(), opts));
       ExplainRequest r = ExplainRequest.builder(x).target(Target.predicted()).layer(l).seed(1).maxPasses(maxPasses).build();
-      boolean tailBased = m.equals("ablationcam");
+      boolean tailBased = m.equals("ablationcam") || m.equals("recipro-cam");
       double[] res = interleaved(model, () -> e.explain(model, r), tailBased ? bareTailRun(raw, l, batch) : bareForwardRun(raw, batch),
           tailBased, batch);
       if (m.equals("scorecam")) scoreAtBatch = res;
+      seconds.put(m, res[0]);
       String work = (long) res[7] + (tailBased ? " tail rows" : " forward rows") + " per call";
       System.out.printf(Locale.ROOT, "| %-12s | %9.3f | %12.1f | %12.1f | %6.2f | %s; peak RSS %.0f -> %.0f MiB, heap peak %.0f MiB%n",
           m, res[0], res[1], res[2], res[3], work, res[4] / 1048576, res[5] / 1048576, res[6] / 1048576);
       csv.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%.2f,%.2f,%.4f,%s%n", raw.info().name(), raw.info().engine(), l, m,
           batch, res[1], res[2], res[3], work));
     }
+    if (seconds.containsKey("scorecam") && seconds.containsKey("recipro-cam")) {
+      double speedup = seconds.get("scorecam") / seconds.get("recipro-cam");
+      System.out.printf(Locale.ROOT, "Recipro-CAM is %.1fx faster than Score-CAM per call (%.3f s vs %.3f s)%s%n", speedup,
+          seconds.get("recipro-cam"), seconds.get("scorecam"), maxPasses > 0 ? " (Score-CAM timed on a partial run, --max-passes)" : "");
+      csv.append(String.format(Locale.ROOT, "%s,%s,%s,recipro-cam-speedup-over-scorecam,%d,,,%.2f,%n", raw.info().name(),
+          raw.info().engine(), l, batch, speedup));
+    }
+    seconds.clear();
     if (methods.contains("scorecam")) {
       System.out.printf(Locale.ROOT, "Score-CAM batch-size curve (%s):%n", l);
       System.out.printf(Locale.ROOT, "| %5s | %9s | %12s | %12s | %6s |%n", "batch", "s / call", "images/s", "bare img/s", "ratio");
