@@ -124,6 +124,14 @@ class ReciproCamTest {
       assertThat(three.passes().tails()).isEqualTo(2);        // 3 * 65 = 195 rows in batches of 100
     }
 
+    @Test @DisplayName("plan: 64 positions + the unmasked row through the tail, + 1 head, known before any pass")
+    void plan() {
+      CountingModel counted = new CountingModel(model);
+      org.xcam.api.Plan p = recipro(Map.of()).plan(counted, ExplainRequest.builder(x.slice(0, 1)).build());
+      assertThat(p.evaluationsPerImage()).isEqualTo(66);
+      assertThat(counted.passes().total()).isZero();
+    }
+
     @Test @DisplayName("batch sizes 1, 7 and 500 give bit-identical maps")
     void invariance() {
       ExplainRequest r = ExplainRequest.builder(x).target(Target.predicted()).build();

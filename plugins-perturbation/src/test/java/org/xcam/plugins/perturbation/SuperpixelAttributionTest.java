@@ -53,6 +53,14 @@ class SuperpixelAttributionTest {
       assertThat(counted.passes().forwards()).isEqualTo(2);      // the target forward + 16 rows in one batch of 32
     }
 
+    @Test @DisplayName("plan: 2^4 coalitions + 1 forward for the exact case, samples + 2 + 1 when sampled")
+    void plan() {
+      ExplainRequest r = ExplainRequest.builder(QuadrantGame.ones()).target(Target.regression(0)).build();
+      assertThat(create(ExplainerProviderKind.SHAP, Map.of()).plan(GAME, r).evaluationsPerImage()).isEqualTo(17);
+      assertThat(create(ExplainerProviderKind.SHAP, Map.of("exact-max-features", "0", "samples", "100")).plan(GAME, r).evaluationsPerImage()).isEqualTo(103);
+      assertThat(create(ExplainerProviderKind.LIME, Map.of("samples", "100")).plan(GAME, r).evaluationsPerImage()).isEqualTo(101);
+    }
+
     @Test @DisplayName("sampled KernelSHAP (exact-max-features=0) converges to the same hand-worked values and keeps sum(phi) = v(1) - v(0) exactly")
     void sampled() {
       Explanation e = create(ExplainerProviderKind.SHAP, Map.of("exact-max-features", "0", "samples", "4000", "batch-size", "256"))
