@@ -229,13 +229,8 @@ public final class Datasets {
       String where = csv.getFileName() + " line " + line[0];
       String img = r.get(0).trim();
       if (img.isEmpty()) return;
-      String label = r.size() > 1 && !r.get(1).isBlank() ? r.get(1).trim() : null;
       try {
-        boolean hasBox = r.size() >= 6 && !r.get(2).isBlank();
-        if (!hasBox && r.size() > 2 && r.size() < 6 && !r.get(2).isBlank()) {
-          throw new InvalidInputException(where + ": a box needs x, y, w and h; got " + (r.size() - 2) + " numbers");
-        }
-        byImage.computeIfAbsent(img, k -> new ArrayList<>()).add(new Row(label, hasBox ? xywh(r, 2, label == null ? "" : label, where) : null));
+        byImage.computeIfAbsent(img, k -> new ArrayList<>()).add(csvRow(r, where));
       } catch (InvalidInputException e) {
         bad.putIfAbsent(img, e.getMessage());
       }
@@ -308,6 +303,32 @@ public final class Datasets {
     }
   }
 
+  /** One csv: record {@code image,label,x,y,w,h} (x..h may be empty: no box) as a label and a box in file pixels. */
+  private static Row csvRow(List<String> r, String where) {
+    String label = r.size() > 1 && !r.get(1).isBlank() ? r.get(1).trim() : null;
+    boolean hasBox = r.size() >= 6 && !r.get(2).isBlank();
+    if (!hasBox && r.size() > 2 && r.size() < 6 && !r.get(2).isBlank()) {
+      throw new InvalidInputException(where + ": a box needs x, y, w and h; got " + (r.size() - 2) + " numbers");
+    }
+    return new Row(label, hasBox ? xywh(r, 2, label == null ? "" : label, where) : null);
+  }
+
+  /**
+   * One image of a {@code csv:} (or {@code nih:}) table, for runners that read the table themselves (xcam-spark): its
+   * records parsed, the image loaded and its boxes scaled and clipped exactly as the dataset kinds do.
+   *
+   * @param records the image's records as the table has them, {@code image,label,x,y,w,h} (x..h may be empty)
+   * @param where   where the records come from, for error messages (e.g. "labels.csv")
+   * @param readerOptions image-reader options (e.g. a DICOM window), as the dataset kinds take them; may be empty
+   * @throws InvalidInputException on a malformed record or an unreadable image (one line, for an error row)
+   */
+  public static Sample tableSample(String id, Path file, List<List<String>> records, String where, InputSpec spec,
+                                   List<String> labels, Map<String, String> readerOptions) {
+    List<Row> rows = new ArrayList<>();
+    for (List<String> r : records) rows.add(csvRow(r, where));
+    return fromFile(id, file, rows, spec, labels, readerOptions);
+  }
+
   // ------------------------------------------------------------------ phantom
 
   static Dataset phantom(int count, long seed, String spec) {
@@ -331,7 +352,8 @@ public final class Datasets {
     };
   }
 
-  static Sample phantomSample(long seed, InputSpec spec, List<String> labels) {
+  /** The {@code phantom:} image of one seed at the model's input size, with its lesion boxes and label. */
+  public static Sample phantomSample(long seed, InputSpec spec, List<String> labels) {
     int size = spec.height();
     Phantom p = PhantomGenerator.generate(seed, size);
     float[] px = p.image().toArray();

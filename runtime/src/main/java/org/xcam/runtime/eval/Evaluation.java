@@ -63,7 +63,8 @@ import org.xcam.runtime.Xcam;
  * spec fails before any work, listing what exists.
  */
 public final class Evaluation {
-  static final List<String> HEADER = List.of("image", "method", "metric", "value", "note", "label", "target", "predicted",
+  /** The columns of results.csv, one row per image x method x metric. */
+  public static final List<String> HEADER = List.of("image", "method", "metric", "value", "note", "label", "target", "predicted",
       "correct", "seconds", "flags");
 
   private final Xcam xcam;
@@ -100,39 +101,55 @@ public final class Evaluation {
     this.progress = b.progress;
   }
 
+  /**
+   * @param dataset the images ({@link #run}); may be null when only {@link #step()} is used
+   * @param out     the output folder ({@link #run}); may be null when only {@link #step()} is used
+   */
   public static Builder builder(Xcam xcam, Model model, Dataset dataset, Path out) { return new Builder(xcam, model, dataset, out); }
 
   /** What a run did. */
   public record Outcome(Path out, int images, int evaluated, int resumed, int skipped, long newRows, Path html) { }
 
-  private record Item(int ordinal, Sample sample) { }
+  /**
+   * One image of a batch.
+   *
+   * @param ordinal the image's 0-based position in the dataset: the metric on it is seeded with {@code seed + ordinal}
+   *                and overlays are drawn for ordinals below {@code overlays}
+   */
+  public record Item(int ordinal, Sample sample) { }
+
+  /**
+   * Where {@link Step#process} puts what one batch gave: results.csv, curves.csv, skipped.csv and overlay PNGs under the
+   * output folder in {@link #run}; rows of a table for a runner that distributes the images itself (xcam-spark).
+   */
+  public interface Sink {
+    /**
+     * The results.csv rows ({@link #HEADER}) of one image and method, for the metrics not yet done, in metric order.
+     *
+     * @param explanation the method's map, or null when the method failed on the batch (the rows' notes say why)
+     */
+    void rows(Item item, String method, Explanation explanation, List<List<String>> rows) throws IOException;
+
+    /** A curves.csv row: image, method, curve, x (';'-joined), y. */
+    void curve(List<String> row) throws IOException;
+
+    /** An image that was not scored (e.g. no ground-truth label under {@code --target truth}), with the reason. */
+    void skipped(String image, String reason) throws IOException;
+
+    /** An overlay thumbnail; {@code name} is {@code <image>__<method>.png} ({@code __image.png} for the bare image). */
+    void overlay(String name, BufferedImage image) throws IOException;
+
+    /** Called after each method of a batch and at the end of the batch. */
+    default void flush() throws IOException { }
+  }
 
   // ------------------------------------------------------------------ run
 
   public Outcome run() {
-    if (methods.isEmpty()) throw new InvalidInputException("no methods given; pass --methods a,b (xcam list shows them)");
-    if (metrics.isEmpty()) throw new InvalidInputException("no metrics given; pass --metrics m1,m2 (xcam list shows them)");
-    Map<String, ExplainerProvider> mp = new LinkedHashMap<>();
-    for (String m : methods) mp.put(m, xcam.explainerProvider(m));
-    Map<String, MetricProvider> kp = new LinkedHashMap<>();
-    for (String k : metrics) kp.put(k, xcam.metricProvider(k));
-    for (MetricProvider p : kp.values()) {
-      for (MetricContext.Need n : p.needs()) {
-        if (n == MetricContext.Need.SALIENCY || n == MetricContext.Need.SEVERITY) {
-          throw new InvalidInputException("metric '" + p.name() + "' needs " + (n == MetricContext.Need.SALIENCY
-              ? "human saliency maps" : "severity maps") + ", which dataset '" + dataset.spec() + "' does not give; drop it from --metrics");
-        }
-      }
-    }
-    for (ExplainerProvider p : mp.values()) model.require(p.requires(), p.name());
-    Map<String, Explainer> explainers = new LinkedHashMap<>();
-    for (String m : methods) explainers.put(m, xcam.explainer(m, methodOptions.getOrDefault(m, Map.of())));
-    // every method's own preconditions (e.g. IBA's statistics) before the first pass, not after the first batch
-    org.xcam.api.InputSpec in0 = model.info().input();
-    ExplainRequest probe = ExplainRequest.builder(Tensor.zeros(1, in0.channels(), in0.height(), in0.width())).seed(seed).build();
-    for (Explainer ex : explainers.values()) ex.plan(model, probe);
-    Map<String, Metric> scorers = new LinkedHashMap<>();
-    for (String k : metrics) scorers.put(k, xcam.metric(k, metricOptions.getOrDefault(k, Map.of())));
+    if (dataset == null || out == null) throw new IllegalStateException("run() needs a dataset and an output folder");
+    Step step = step();
+    Map<String, ExplainerProvider> mp = step.mp;
+    Map<String, MetricProvider> kp = step.kp;
 
     Path results = out.resolve("results.csv"), curves = out.resolve("curves.csv"), skippedFile = out.resolve("skipped.csv");
     Set<String> done = new HashSet<>();
@@ -166,6 +183,7 @@ public final class Evaluation {
     long newRows = 0;
     try (BufferedWriter rw = append(results, HEADER); BufferedWriter cw = append(curves, List.of("image", "method", "curve", "x", "y"));
          BufferedWriter sw = append(skippedFile, List.of("image", "reason"))) {
+      Sink files = new FileSink(rw, cw, sw, skippedBefore);
       Iterator<Dataset.Entry> it = dataset.entries();
       List<Item> pending = new ArrayList<>();
       while (it.hasNext() && (limit <= 0 || seen < limit)) {
@@ -180,12 +198,12 @@ public final class Evaluation {
           pending.add(new Item(ordinal, e.load(model.info().input(), model.info().labels())));
         } catch (XcamException | UncheckedIOException ex) {
           skipped++;
-          if (skippedBefore.add(e.id())) writeRow(sw, List.of(e.id(), oneLine(ex)));
+          files.skipped(e.id(), oneLine(ex));
           if (progress != null) progress.print("\rskipped " + e.id() + ": " + oneLine(ex) + "\n");
           continue;
         }
         if (pending.size() >= batch) {
-          int[] r = process(pending, explainers, scorers, kp, done, rw, cw, sw, skippedBefore);
+          int[] r = step.process(pending, done, files);
           evaluated += r[0];
           skipped += r[1];
           newRows += r[2];
@@ -194,7 +212,7 @@ public final class Evaluation {
         }
       }
       if (!pending.isEmpty()) {
-        int[] r = process(pending, explainers, scorers, kp, done, rw, cw, sw, skippedBefore);
+        int[] r = step.process(pending, done, files);
         evaluated += r[0];
         skipped += r[1];
         newRows += r[2];
@@ -208,12 +226,72 @@ public final class Evaluation {
     return new Outcome(out, seen, evaluated, resumed, skipped, newRows, out.resolve("index.html"));
   }
 
+  /**
+   * The step {@link #run} repeats, for runners that hand out the images themselves (xcam-spark runs one per Spark
+   * partition): methods and metrics are resolved here, once, so an unknown name, a missing capability or ground truth
+   * the dataset cannot give fails before any work; {@link Step#process} then explains and scores one batch.
+   */
+  public Step step() {
+    if (methods.isEmpty()) throw new InvalidInputException("no methods given; pass --methods a,b (xcam list shows them)");
+    if (metrics.isEmpty()) throw new InvalidInputException("no metrics given; pass --metrics m1,m2 (xcam list shows them)");
+    Map<String, ExplainerProvider> mp = new LinkedHashMap<>();
+    for (String m : methods) mp.put(m, xcam.explainerProvider(m));
+    Map<String, MetricProvider> kp = new LinkedHashMap<>();
+    for (String k : metrics) kp.put(k, xcam.metricProvider(k));
+    for (MetricProvider p : kp.values()) {
+      for (MetricContext.Need n : p.needs()) {
+        if (n == MetricContext.Need.SALIENCY || n == MetricContext.Need.SEVERITY) {
+          throw new InvalidInputException("metric '" + p.name() + "' needs " + (n == MetricContext.Need.SALIENCY
+              ? "human saliency maps" : "severity maps") + ", which dataset '" + (dataset == null ? "?" : dataset.spec())
+              + "' does not give; drop it from --metrics");
+        }
+      }
+    }
+    for (ExplainerProvider p : mp.values()) model.require(p.requires(), p.name());
+    Map<String, Explainer> explainers = new LinkedHashMap<>();
+    for (String m : methods) explainers.put(m, xcam.explainer(m, methodOptions.getOrDefault(m, Map.of())));
+    // every method's own preconditions (e.g. IBA's statistics) before the first pass, not after the first batch
+    org.xcam.api.InputSpec in0 = model.info().input();
+    ExplainRequest probe = ExplainRequest.builder(Tensor.zeros(1, in0.channels(), in0.height(), in0.width())).seed(seed).build();
+    for (Explainer ex : explainers.values()) ex.plan(model, probe);
+    Map<String, Metric> scorers = new LinkedHashMap<>();
+    for (String k : metrics) scorers.put(k, xcam.metric(k, metricOptions.getOrDefault(k, Map.of())));
+    return new Step(mp, kp, explainers, scorers);
+  }
+
+  /** Explains and scores batches; see {@link #step()}. Not thread-safe: one per thread. */
+  public final class Step {
+    private final Map<String, ExplainerProvider> mp;
+    private final Map<String, MetricProvider> kp;
+    private final Map<String, Explainer> explainers;
+    private final Map<String, Metric> scorers;
+
+    private Step(Map<String, ExplainerProvider> mp, Map<String, MetricProvider> kp, Map<String, Explainer> explainers,
+                 Map<String, Metric> scorers) {
+      this.mp = mp;
+      this.kp = kp;
+      this.explainers = explainers;
+      this.scorers = scorers;
+    }
+
+    /**
+     * Explains and scores one batch (in order), skipping image x method x metric rows whose {@link #key} is in
+     * {@code done} and adding those it writes.
+     *
+     * @return {images scored, images skipped, rows written}
+     */
+    public int[] process(List<Item> items, Set<String> done, Sink sink) throws IOException {
+      return Evaluation.this.process(items, explainers, scorers, kp, done, sink);
+    }
+  }
+
   private boolean complete(String id, Set<String> done) {
     for (String m : methods) for (String k : metrics) if (!done.contains(key(id, m, k))) return false;
     return true;
   }
 
-  static String key(String image, String method, String metric) { return image + '\u0000' + method + '\u0000' + metric; }
+  /** The identity of a results.csv row: image, method and metric. */
+  public static String key(String image, String method, String metric) { return image + '\u0000' + method + '\u0000' + metric; }
 
   private static String oneLine(Throwable t) {
     String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
@@ -222,8 +300,7 @@ public final class Evaluation {
 
   /** Explains and scores one batch; returns {evaluated, skipped, rows written}. */
   private int[] process(List<Item> items, Map<String, Explainer> explainers, Map<String, Metric> scorers,
-                        Map<String, MetricProvider> kp, Set<String> done, BufferedWriter rw, BufferedWriter cw,
-                        BufferedWriter sw, Set<String> skippedBefore) throws IOException {
+                        Map<String, MetricProvider> kp, Set<String> done, Sink sink) throws IOException {
     ModelInfo info = model.info();
     List<Tensor> inputs = new ArrayList<>();
     for (Item it : items) inputs.add(it.sample().input());
@@ -242,7 +319,7 @@ public final class Evaluation {
           skipped++;
           String why = s.label() == null ? "no ground-truth label, but --target truth needs one"
               : "label '" + s.label() + "' is not one of the model's labels " + info.labels() + "; use --target predicted";
-          if (skippedBefore.add(s.id())) writeRow(sw, List.of(s.id(), why));
+          sink.skipped(s.id(), why);
           continue;
         }
         targets.add(Target.classIndex(s.labelIndex()));
@@ -283,6 +360,7 @@ public final class Evaluation {
         Explanation e = ex[j];
         Objective objective = targets.get(i).resolve(info, row).get(0);
         Set<String> curvesDone = new HashSet<>();
+        List<List<String>> out = new ArrayList<>();
         for (String m : metrics) {
           if (done.contains(key(s.id(), method, m))) continue;
           String value = "", note;
@@ -297,7 +375,7 @@ public final class Evaluation {
                 note = r.note();
                 for (Map.Entry<String, double[][]> c : r.curves().entrySet()) {
                   if (curvesDone.add(c.getKey())) {
-                    writeRow(cw, List.of(s.id(), method, c.getKey(), join(c.getValue()[0]), join(c.getValue()[1])));
+                    sink.curve(List.of(s.id(), method, c.getKey(), join(c.getValue()[0]), join(c.getValue()[1])));
                   }
                 }
               }
@@ -307,20 +385,18 @@ public final class Evaluation {
               note = "metric failed: " + oneLine(ex2);
             }
           }
-          writeRow(rw, List.of(s.id(), method, m, value, note, s.label() == null ? "" : s.label(),
+          out.add(List.of(s.id(), method, m, value, note, s.label() == null ? "" : s.label(),
               e == null ? objective.describe() : e.label(), info.label(pred), correct, num(secs), String.join("; ", s.flags())));
           done.add(key(s.id(), method, m));
           written++;
         }
-        if (e != null && item.ordinal() < overlays) writeOverlay(s, method, e);
+        sink.rows(item, method, e, out);
+        if (e != null && item.ordinal() < overlays) writeOverlay(sink, s, method, e);
       }
-      rw.flush();
-      cw.flush();
+      sink.flush();
     }
-    for (Item it : ok) if (it.ordinal() < overlays) writeOverlay(it.sample(), "image", null);
-    rw.flush();
-    cw.flush();
-    sw.flush();
+    for (Item it : ok) if (it.ordinal() < overlays) writeOverlay(sink, it.sample(), "image", null);
+    sink.flush();
     return new int[] {ok.size(), skipped, (int) written};
   }
 
@@ -356,7 +432,8 @@ public final class Evaluation {
     w.write('\n');
   }
 
-  static String num(double d) {
+  /** A number as results.csv writes it (integers plainly, else 6 significant digits). */
+  public static String num(double d) {
     if (d == Math.rint(d) && Math.abs(d) < 1e15) return Long.toString((long) d);
     return String.format(Locale.ROOT, "%.6g", d);
   }
@@ -371,12 +448,45 @@ public final class Evaluation {
   }
 
   /** Overlay thumbnails: the map over the image (or the image alone) with the ground-truth boxes in green. */
-  private void writeOverlay(Sample s, String method, Explanation e) {
+  private void writeOverlay(Sink sink, Sample s, String method, Explanation e) throws IOException {
     BufferedImage thumb = thumbnail(s.display(), 256);
     BufferedImage img = e == null ? thumb : Overlay.heatmap(thumb, e.map(), 0.5);
     int w = s.input().dim(2), h = s.input().dim(1);
     Overlay.boxes(img, s.boxes(), Color.GREEN, (double) img.getWidth() / w, (double) img.getHeight() / h);
-    Overlay.writePng(img, out.resolve("overlays").resolve(s.id() + "__" + method + ".png"));
+    sink.overlay(s.id() + "__" + method + ".png", img);
+  }
+
+  /** The sink of {@link #run}: the CSV files and the overlays folder. */
+  private final class FileSink implements Sink {
+    private final BufferedWriter rw, cw, sw;
+    private final Set<String> skippedBefore;
+
+    FileSink(BufferedWriter rw, BufferedWriter cw, BufferedWriter sw, Set<String> skippedBefore) {
+      this.rw = rw;
+      this.cw = cw;
+      this.sw = sw;
+      this.skippedBefore = skippedBefore;
+    }
+
+    @Override public void rows(Item item, String method, Explanation explanation, List<List<String>> rows) throws IOException {
+      for (List<String> r : rows) writeRow(rw, r);
+    }
+
+    @Override public void curve(List<String> row) throws IOException { writeRow(cw, row); }
+
+    @Override public void skipped(String image, String reason) throws IOException {
+      if (skippedBefore.add(image)) writeRow(sw, List.of(image, reason));
+    }
+
+    @Override public void overlay(String name, BufferedImage image) {
+      Overlay.writePng(image, out.resolve("overlays").resolve(name));
+    }
+
+    @Override public void flush() throws IOException {
+      rw.flush();
+      cw.flush();
+      sw.flush();
+    }
   }
 
   static BufferedImage thumbnail(BufferedImage src, int maxSide) {

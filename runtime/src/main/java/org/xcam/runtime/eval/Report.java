@@ -20,8 +20,8 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 import org.xcam.api.ModelInfo;
-import org.xcam.api.bundle.Json;
 import org.xcam.api.spi.MetricProvider;
+import org.xcam.runtime.eval.Summary.Line;
 
 /**
  * Turns the run's files (results.csv, curves.csv, skipped.csv) into summary.csv, summary.json, PNG charts (XChart)
@@ -30,9 +30,6 @@ import org.xcam.api.spi.MetricProvider;
  */
 final class Report {
   private Report() { }
-
-  /** A summary line: method x metric x group (all, correct, wrong, class:&lt;label&gt;). */
-  record Line(String method, String metric, String group, Stats.Estimate estimate, int notScored) { }
 
   static final class Acc {
     final List<Double> values = new ArrayList<>();
@@ -69,27 +66,23 @@ final class Report {
       images.add(img);
       if (!flags.isBlank()) flagged.add(img);
       if (!secs.isBlank()) seconds.computeIfAbsent(method, k -> new LinkedHashMap<>()).putIfAbsent(img, Double.parseDouble(secs));
-      List<String> gs = new ArrayList<>();
-      gs.add("all");
-      if (!correct.isBlank()) gs.add(Boolean.parseBoolean(correct) ? "correct" : "wrong");
-      if (!label.isBlank()) { gs.add("class:" + label); classGroups.add("class:" + label); }
+      List<String> gs = Summary.groups(label, correct);
+      if (!label.isBlank()) classGroups.add("class:" + label);
       for (String g : gs) {
         Acc a = acc.computeIfAbsent(method + '\u0000' + metric + '\u0000' + g, k -> new Acc());
         if (value.isBlank()) a.notScored++;
         else a.values.add(Double.parseDouble(value));
       }
-      if (value.isBlank() && !note.isBlank()) notes.merge(metric + ": " + note.replaceAll("\\(.*\\)", "(...)"), 1, Integer::sum);
+      if (value.isBlank() && !note.isBlank()) notes.merge(Summary.noteKey(metric, note), 1, Integer::sum);
     });
-    List<String> groupOrder = new ArrayList<>(List.of("all", "correct", "wrong"));
-    groupOrder.addAll(classGroups);
+    List<String> groupOrder = Summary.groupOrder(classGroups);
     List<Line> lines = new ArrayList<>();
     for (String g : groupOrder) {
       for (String m : methods) {
         for (String k : metrics) {
           Acc a = acc.get(m + '\u0000' + k + '\u0000' + g);
           if (a == null) continue;
-          long s = seed ^ (31L * m.hashCode() + k.hashCode()) ^ g.hashCode();
-          lines.add(new Line(m, k, g, Stats.bootstrap(a.array(), resamples, s), a.notScored));
+          lines.add(new Line(m, k, g, Stats.bootstrap(a.array(), resamples, Summary.seed(seed, m, k, g)), a.notScored));
         }
       }
     }
@@ -99,9 +92,9 @@ final class Report {
       Map<String, Double> s = seconds.get(m);
       if (s == null || s.isEmpty()) continue;
       double[] v = s.values().stream().mapToDouble(Double::doubleValue).toArray();
-      Stats.Estimate est = Stats.bootstrap(v, resamples, seed ^ m.hashCode());
+      Stats.Estimate est = Stats.bootstrap(v, resamples, Summary.secondsSeed(seed, m));
       meanSeconds.put(m, est.mean());
-      secondLines.add(new Line(m, SECONDS, "all", est, 0));
+      secondLines.add(new Line(m, Summary.SECONDS, "all", est, 0));
     }
     // ---- skipped.csv
     Map<String, String> skipped = new LinkedHashMap<>();
@@ -128,8 +121,9 @@ final class Report {
       });
     }
     try {
-      writeSummaryCsv(out, lines, secondLines, providers);
-      writeSummaryJson(out, lines, providers, meanSeconds, images.size(), skipped, flagged.size(), notes, datasetSpec);
+      Files.writeString(out.resolve("summary.csv"), Summary.csv(lines, secondLines, providers));
+      Files.writeString(out.resolve("summary.json"),
+          Summary.json(lines, providers, meanSeconds, images.size(), skipped, flagged.size(), notes, datasetSpec));
       List<String> charts = charts(out, curves, meanSeconds);
       writeHtml(out, lines, providers, methods, metrics, groupOrder, meanSeconds, images.size(), skipped, flagged.size(),
           notes, charts, datasetSpec, model);
@@ -143,50 +137,6 @@ final class Report {
     double[] d = new double[p.length];
     for (int i = 0; i < p.length; i++) d[i] = Double.parseDouble(p[i]);
     return d;
-  }
-
-  private static String f(double d) { return Double.isFinite(d) ? String.format(Locale.ROOT, "%.4f", d) : ""; }
-
-  /** The pseudo-metric under which summary.csv lists each method's explanation time per image. */
-  static final String SECONDS = "seconds-per-image";
-
-  private static void writeSummaryCsv(Path out, List<Line> lines, List<Line> secondLines, Map<String, MetricProvider> providers)
-      throws IOException {
-    StringBuilder b = new StringBuilder("method,metric,group,n,mean,ci_low,ci_high,not_scored,higher_is_better\n");
-    List<Line> all = new ArrayList<>(lines);
-    all.addAll(secondLines);
-    for (Line l : all) {
-      boolean hi = !l.metric().equals(SECONDS) && providers.get(l.metric()).range().higherIsBetter();
-      b.append(Csv.line(List.of(l.method(), l.metric(), l.group(), Integer.toString(l.estimate().n()), f(l.estimate().mean()),
-          f(l.estimate().low()), f(l.estimate().high()), Integer.toString(l.notScored()), Boolean.toString(hi)))).append('\n');
-    }
-    Files.writeString(out.resolve("summary.csv"), b.toString());
-  }
-
-  private static void writeSummaryJson(Path out, List<Line> lines, Map<String, MetricProvider> providers,
-                                       Map<String, Double> seconds, int images, Map<String, String> skipped, int flagged,
-                                       Map<String, Integer> notes, String dataset) throws IOException {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("dataset", dataset);
-    m.put("images", Map.of("evaluated", images, "skipped", skipped.size(), "flagged", flagged));
-    m.put("secondsPerImage", seconds);
-    List<Object> rows = new ArrayList<>();
-    for (Line l : lines) {
-      Map<String, Object> r = new LinkedHashMap<>();
-      r.put("method", l.method());
-      r.put("metric", l.metric());
-      r.put("group", l.group());
-      r.put("n", l.estimate().n());
-      r.put("mean", l.estimate().mean());
-      r.put("ci95", List.of(l.estimate().low(), l.estimate().high()));
-      r.put("notScored", l.notScored());
-      r.put("higherIsBetter", providers.get(l.metric()).range().higherIsBetter());
-      rows.add(r);
-    }
-    m.put("rows", rows);
-    m.put("skipped", skipped);
-    m.put("notScoredReasons", notes);
-    Files.writeString(out.resolve("summary.json"), Json.write(m));
   }
 
   private static String[] titles(String curve) {

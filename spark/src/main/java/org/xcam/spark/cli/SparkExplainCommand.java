@@ -1,0 +1,112 @@
+package org.xcam.spark.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.xcam.api.OptionSpec;
+import org.xcam.plugins.anatomy.RegionAttribution;
+import org.xcam.runtime.Xcam;
+import org.xcam.spark.ExplainSpec;
+import org.xcam.spark.Inputs;
+import org.xcam.spark.ModelCache;
+import org.xcam.spark.ModelRef;
+import org.xcam.spark.XcamSpark;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code xcam spark explain}: {@code xcam explain} on Spark, into a Parquet table. */
+@Command(name = "explain", mixinStandardHelpOptions = true,
+    description = {"Explain images with one or more methods on Apache Spark (the options of xcam explain, plus Spark's).",
+        "Writes OUT/explanations/method=<m>/*.parquet (one row per image x method x target: id, path, method, layer, target,",
+        "class_index, label, score, raw + raw_shape, map_npy, passes, millis, notes, regions, error) and OUT/manifest.json;",
+        "with --overlays also xcam explain's OUT/<stem>.<method>.raw.npy, .npy and .png. A bad image is a row with its error.",
+        "Rerunning into the same OUT computes only the rows that are missing (resume after a killed job)."})
+public final class SparkExplainCommand implements Callable<Integer> {
+  @Mixin SparkOptions sparkOptions;
+
+  @Option(names = {"-m", "--model"}, required = true,
+      description = "A bundle directory, an .onnx or a .pt file: a path every executor can read (hdfs://, s3a://, a shared "
+          + "mount), or shipped with spark-submit --archives / --files.")
+  String model;
+
+  @Option(names = "--engine", description = "Engine to use (djl, onnx); default: the best that can load the model.")
+  String engine;
+
+  @Option(names = "--device", defaultValue = "auto", description = "Engine device: auto (default), cpu or cuda (ONNX engine).")
+  String device;
+
+  @Option(names = "--method", required = true, split = ",", description = "Method name(s), comma-separated (see: xcam list).")
+  List<String> methods;
+
+  @Option(names = "--layer", description = "Layer to explain at (repeat for several: maps are averaged). Default: the model's default layer.")
+  List<String> layers = new ArrayList<>();
+
+  @Option(names = "--target", defaultValue = "predicted",
+      description = "N (class index), predicted, all[:P], none, regression[:i]; one value for all images or a comma-separated "
+          + "list with one per image (in input order). Default: ${DEFAULT-VALUE}.")
+  String target;
+
+  @Option(names = "--option", description = "Method option name=value (repeatable), e.g. --option batch-size=16.")
+  List<String> options = new ArrayList<>();
+
+  @Option(names = "--seed", defaultValue = "0", description = "Seed for noise, masks and phantoms. Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(names = "--batch", defaultValue = "16", description = "Images per batch. Default: ${DEFAULT-VALUE}.")
+  int batch;
+
+  @Option(names = "--regions", description = "CSV of anatomical regions (name,x0,y0,x1,y1 in model-input pixels): each map's share per region goes to the regions column.")
+  Path regions;
+
+  @Option(names = "--overlays", description = "Also write xcam explain's per-image files (raw .npy, .npy, overlay .png) into OUT.")
+  boolean overlays;
+
+  @Option(names = "--no-maps", description = "Leave out the normalised map (map_npy); the raw map is always kept.")
+  boolean noMaps;
+
+  @Option(names = "--no-progress", description = "No Spark progress bar on stderr.")
+  boolean noProgress;
+
+  @Option(names = "--out", required = true, description = "Output directory, on any Hadoop filesystem (created if missing; reused to resume).")
+  String out;
+
+  @Parameters(arity = "1..*", paramLabel = "INPUT",
+      description = "Images (PNG/JPEG, 8/16-bit gray, RGB, RGBA; .npy), directories, globs (quote them), tables of paths "
+          + "(.csv/.parquet with image[,label,x,y,w,h]) or phantom:N[:seed]; any Hadoop filesystem URI.")
+  List<String> inputs;
+
+  @Override public Integer call() {
+    Xcam xcam = ModelCache.xcam();
+    for (String m : methods) xcam.explainerProvider(m); // unknown methods fail before Spark starts
+    Map<String, String> opts = SparkCli.kv(options, "--option");
+    ExplainSpec.Builder b = ExplainSpec.builder(new ModelRef(model, engine, device)).methods(methods).layers(layers)
+        .target(target).seed(seed).batch(batch).partitions(sparkOptions.partitions).maps(!noMaps);
+    for (String name : methods) {
+      Map<String, String> own = new LinkedHashMap<>();
+      List<String> known = xcam.explainerProvider(name).options().stream().map(OptionSpec::name).toList();
+      for (var e : opts.entrySet()) if (known.contains(e.getKey()) || methods.size() == 1) own.put(e.getKey(), e.getValue());
+      b.options(name, own);
+    }
+    if (regions != null) b.regions(RegionAttribution.readCsv(regions));
+    ExplainSpec spec = b.build();
+    SparkSession spark = sparkOptions.session("xcam spark explain", !noProgress);
+    try {
+      Dataset<Row> in = Inputs.images(spark, inputs, seed);
+      XcamSpark.Outcome o = XcamSpark.explainTo(spark, in, spec, out, overlays, Map.of("inputs", inputs));
+      System.out.printf("%d images (%d computed, %d already in the output), %d rows added, %d rows in all, %d with an error"
+              + " -> %s/%s (%.1f s)%n", o.images(), o.computed(), o.resumed(), o.rowsAdded(), o.rows(), o.errorRows(), out,
+          XcamSpark.EXPLANATIONS, o.seconds());
+    } finally {
+      spark.stop();
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,48 @@
+package org.xcam.spark.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Option;
+
+/** The options every {@code xcam spark} command shares: where Spark runs, and how the work is split. */
+public final class SparkOptions {
+  @Option(names = "--master", description = "Spark master: local[*] (this machine, the default), local[N], spark://host:7077, "
+      + "yarn, k8s://https://host:443. Under spark-submit leave it out (spark-submit's --master applies).")
+  public String master;
+
+  @Option(names = "--conf", description = "Spark setting key=value (repeatable), e.g. --conf spark.executor.memory=8g.")
+  public List<String> conf = new ArrayList<>();
+
+  @Option(names = "--partitions", defaultValue = "0",
+      description = "Spark tasks to split the images into (0: up to 4 per core of the cluster). Default: ${DEFAULT-VALUE}.")
+  public int partitions;
+
+  private static final Pattern LOCAL = Pattern.compile("local(\\[(\\*|\\d+)\\])?");
+
+  /**
+   * The master to use: --master, else spark-submit's, else {@code local[*]}. Spark's {@code local[N]} never retries a
+   * failed task; it is run as {@code local[N,4]} so that a task that fails once is retried as on a cluster (give
+   * {@code local[N,1]} to turn retries off).
+   */
+  public String master() {
+    String m = master != null ? master : System.getProperty("spark.master");
+    if (m == null) m = "local[*]";
+    Matcher x = LOCAL.matcher(m.trim());
+    if (x.matches()) return "local[" + (x.group(2) == null ? "1" : x.group(2)) + ",4]";
+    return m;
+  }
+
+  /** A session for a command: the master, the --conf settings, quiet logs unless asked. */
+  public SparkSession session(String app, boolean progress) {
+    SparkSession.Builder b = SparkSession.builder().appName(app).master(master());
+    if (!progress) b.config("spark.ui.showConsoleProgress", "false");
+    for (Map.Entry<String, String> e : SparkCli.kv(conf, "--conf").entrySet()) b.config(e.getKey(), e.getValue());
+    SparkSession s = b.getOrCreate();
+    if (System.getProperty("spark.master") == null && !Boolean.getBoolean("xcam.verbose")) s.sparkContext().setLogLevel("WARN");
+    return s;
+  }
+}
