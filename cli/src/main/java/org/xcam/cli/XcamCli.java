@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
     subcommands = {ListCommand.class, LayersCommand.class, ExplainCommand.class, DemoCommand.class,
         EstimateCommand.class, EvaluateCommand.class, DetectCommand.class, TckCommand.class, BenchCommand.class,
         CompileCommand.class,
-        CommandLine.HelpCommand.class})
+        SparkStubCommand.class, CommandLine.HelpCommand.class})
 public final class XcamCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -164,8 +164,8 @@ final class EvaluateTask implements MapPartitionsFunction<Row, Row> {
       v.add(s.flags().toArray(new String[0]));
       v.add(Double.isNaN(secs) ? null : secs);
       v.add(true);
-      v.add(notes);
-      v.add(curves.getOrDefault(s.id() + '\u0000' + method, Map.of()));
+      v.add(Schemas.map(notes));
+      v.add(Schemas.map(curves.getOrDefault(s.id() + '\u0000' + method, Map.of())));
       for (String k : spec.metrics()) v.add(values.get(k));
       out.add(RowFactory.create(v.toArray()));
       EVALUATED.incrementAndGet();

@@ -127,7 +127,7 @@ final class ExplainTask implements MapPartitionsFunction<Row, Row> {
       out.add(RowFactory.create(stem, in.getAs("path"), in.getAs("ordinal"), method, e.raw().layer(),
           spec.target(in.getLong(in.fieldIndex("ordinal"))), e.classIndex(), e.label(), e.score(), e.raw().values(),
           new int[] {e.raw().height(), e.raw().width()}, spec.maps() ? npy : null, passes(e, batch.size()), ms,
-          notes.toArray(new String[0]), shares, null));
+          notes.toArray(new String[0]), shares == null ? null : Schemas.map(shares), null));
     }
     EXPLAINED.addAndGet(batch.size());
   }

@@ -14,11 +14,15 @@ import org.xcam.api.InvalidInputException;
 final class Output {
   private Output() { }
 
-  /** Creates the folder (and checks it can be written) before any work: a one-line error otherwise. */
-  static void prepare(Configuration conf, String dir) {
+  /**
+   * Creates the folder (and checks it can be written) before any work: a one-line error otherwise. Returns it as a
+   * fully qualified URI, so that executors (whose working directory is not the driver's) find the same place.
+   */
+  static String prepare(Configuration conf, String dir) {
     try {
       Path p = new Path(dir);
       FileSystem fs = p.getFileSystem(conf);
+      p = fs.makeQualified(p);
       if (fs.exists(p) && !fs.getFileStatus(p).isDirectory()) {
         throw new InvalidInputException("output path " + dir + " is a file, not a directory; choose another --out");
       }
@@ -28,6 +32,7 @@ final class Output {
         o.write(0);
       }
       fs.delete(probe, false);
+      return p.toString();
     } catch (IOException | RuntimeException e) {
       if (e instanceof InvalidInputException ie) throw ie;
       throw new InvalidInputException("output directory " + dir + " is not writable (" + e.getMessage() + "); choose another --out", e);

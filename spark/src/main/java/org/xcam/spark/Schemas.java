@@ -67,5 +67,10 @@ public final class Schemas {
     return s;
   }
 
+  /** A map as a Row holds it (Spark's row encoder takes Scala maps only). */
+  static <K, V> scala.collection.Map<K, V> map(java.util.Map<K, V> m) {
+    return scala.jdk.javaapi.CollectionConverters.asScala(m);
+  }
+
   private static StructField f(String name, DataType t) { return DataTypes.createStructField(name, t, true); }
 }

@@ -107,11 +107,11 @@ public final class XcamSpark {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Dataset<Row> in = normalise(spark, images);
     ModelCache.Loaded loaded = checkExplain(spark, spec, in);
-    Output.prepare(conf, out);
+    out = Output.prepare(conf, out);
     Map<String, Object> settings = spec.settings();
     Map<String, Object> methods = new LinkedHashMap<>();
     for (String m : spec.methods()) methods.put(m, methodEntry(loaded.xcam().explainerProvider(m), spec.options(m)));
-    checkManifest(conf, out, "xcam spark explain", settings, methods);
+    methods = checkManifest(conf, out, "xcam spark explain", settings, methods);
     String table = out + "/" + EXPLANATIONS;
     Map<String, Object> manifest = manifest("xcam spark explain", spark, loaded.model(), settings, methods, t0);
     manifest.put("batch", spec.batch());
@@ -178,7 +178,7 @@ public final class XcamSpark {
     if (limit < 0) throw new InvalidInputException("--limit must be >= 0, got " + limit);
     Dataset<Row> in = limit(normalise(spark, images), limit);
     ModelCache.Loaded loaded = checkEvaluate(spark, spec, in);
-    Output.prepare(conf, out);
+    out = Output.prepare(conf, out);
     Map<String, Object> settings = spec.settings();
     settings.put("dataset", datasetSpec);
     settings.put("limit", limit);
@@ -186,7 +186,7 @@ public final class XcamSpark {
     for (String m : spec.methods()) {
       methods.put(m, methodEntry(loaded.xcam().explainerProvider(m), spec.methodOptions().getOrDefault(m, Map.of())));
     }
-    checkManifest(conf, out, "xcam spark evaluate", settings, methods);
+    methods = checkManifest(conf, out, "xcam spark evaluate", settings, methods);
     String table = out + "/" + EVALUATIONS;
     Map<String, Object> manifest = manifest("xcam spark evaluate", spark, loaded.model(), settings, methods, t0);
     Map<String, Object> mk = new LinkedHashMap<>();
@@ -380,13 +380,14 @@ public final class XcamSpark {
 
   /**
    * A rerun into an output folder must have been started with the same settings (methods may be added: their rows
-   * are computed; a method already there must keep its options).
+   * are computed; a method already there must keep its options). Returns the methods of the folder's manifest with
+   * this run's added.
    */
   @SuppressWarnings("unchecked")
-  private static void checkManifest(Configuration conf, String out, String tool, Map<String, Object> settings,
-                                    Map<String, Object> methods) {
+  private static Map<String, Object> checkManifest(Configuration conf, String out, String tool, Map<String, Object> settings,
+                                                   Map<String, Object> methods) {
     String path = out + "/manifest.json";
-    if (!Output.exists(conf, path)) return;
+    if (!Output.exists(conf, path)) return methods;
     Object parsed = Json.parse(Output.read(conf, path));
     if (!(parsed instanceof Map<?, ?> old) || !tool.equals(old.get("tool"))) {
       throw new InvalidInputException(out + " holds the output of another tool; give another --out");
@@ -407,6 +408,10 @@ public final class XcamSpark {
             + ", now " + Json.write(o2) + "; give another --out");
       }
     }
+    Map<String, Object> all = new LinkedHashMap<>();
+    if (oldMethods != null) all.putAll(oldMethods);
+    all.putAll(methods);
+    return all;
   }
 
   static String version() {

@@ -32,7 +32,7 @@ class SingleJvmEqualityTest {
   static final int N = 64;
   static final String METHODS = "gradcam,rise,iba";
   /** RISE with fewer masks than its default 4000 keeps the test short; both sides use the same options. */
-  static final String RISE_MASKS = "250";
+  static final String RISE_MASKS = "50";
   static SparkSession spark;
   static String bundle;
   static ModelInfo info;

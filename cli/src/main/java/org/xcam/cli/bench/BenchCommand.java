@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks: method time as a ratio of bare engine passes; soak tests for native memory.",
     subcommands = {SoakBench.class, OnnxBench.class, GradientBench.class, PerturbationBench.class,
-        FuzzBench.class, CompileBench.class})
+        FuzzBench.class, CompileBench.class,
+        org.xcam.cli.SparkStubCommand.Bench.class})
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -1,10 +1,170 @@
 package org.xcam.spark.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import org.xcam.api.ExplainRequest;
+import org.xcam.api.Explainer;
+import org.xcam.api.Model;
+import org.xcam.api.Target;
+import org.xcam.api.Tensor;
+import org.xcam.runtime.Fixtures;
+import org.xcam.runtime.eval.Datasets;
+import org.xcam.spark.ExplainSpec;
+import org.xcam.spark.Inputs;
+import org.xcam.spark.ModelCache;
+import org.xcam.spark.ModelRef;
+import org.xcam.spark.XcamSpark;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** {@code xcam bench spark}: rows per second on Spark against single-JVM xcam explain. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "xcam bench spark (see xcam bench spark --help).")
+/**
+ * {@code xcam bench spark}: rows per second of {@code xcam spark explain} at each {@code --masters} (default local[1]
+ * and local[2]) on phantom:N, against the same explain calls in one JVM thread ({@code xcam explain}'s loop: batches of
+ * {@code --batch} images in order, files not written), with the planning jobs, the Parquet write and Spark's task
+ * overheads included and the model load and JIT warm-up excluded (one small job first). Then the scaling plan: the
+ * measured seconds per image per method, times 10^6 images, divided over N executor cores.
+ *
+ * <p>{@code --soak T}: T tasks of one image each (gradcam) in waves in one executor JVM, with the process's resident
+ * memory after each wave: native memory must stay flat across thousands of tasks (the model is loaded once).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = {"xcam bench spark: rows/s of xcam spark explain at local[1] and local[2] against single-JVM xcam explain on",
+        "the same phantoms, and the seconds-per-image plan for 10^6 images; --soak T: resident memory across T tasks."})
 public final class SparkBench implements Callable<Integer> {
-  @Override public Integer call() { return 0; }
+  @Option(names = {"-m", "--model"}, description = "Model (default: the embedded phantom-cxr fixture).")
+  String model;
+
+  @Option(names = "--images", defaultValue = "200", description = "phantom:N images per run (default: ${DEFAULT-VALUE}).")
+  int images;
+
+  @Option(names = "--methods", split = ",", defaultValue = "gradcam,scorecam", description = "Methods (default: ${DEFAULT-VALUE}).")
+  List<String> methods;
+
+  @Option(names = "--masters", split = ",", defaultValue = "local[1],local[2]", description = "Spark masters (default: ${DEFAULT-VALUE}).")
+  List<String> masters;
+
+  @Option(names = "--batch", defaultValue = "16", description = "Images per batch (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--option", description = "Method option method.name=value (repeatable).")
+  List<String> options = new ArrayList<>();
+
+  @Option(names = "--soak", defaultValue = "0", description = "Also run T one-image tasks and report resident memory (default: off).")
+  int soak;
+
+  @Option(names = "--executors", split = ",", defaultValue = "10,100,1000", description = "Executor cores for the 10^6-image plan (default: ${DEFAULT-VALUE}).")
+  List<Integer> executors;
+
+  @Override public Integer call() throws IOException {
+    String m = model != null ? model : Fixtures.phantomBundle().toString();
+    Map<String, Map<String, String>> opts = SparkCli.scoped(options, "--option");
+    Path tmp = Files.createTempDirectory("xcam-bench-spark-");
+    List<String[]> table = new ArrayList<>();
+    System.out.printf("xcam bench spark: phantom:%d, batch %d, model %s, %d CPU cores%n", images, batch, m,
+        Runtime.getRuntime().availableProcessors());
+    for (String method : methods) {
+      ExplainSpec spec = ExplainSpec.builder(ModelRef.of(m)).methods(List.of(method))
+          .options(method, opts.getOrDefault(method, Map.of())).batch(batch).build();
+      double single = singleJvm(spec, m);
+      System.out.printf(Locale.ROOT, "%-10s single JVM: %.2f images/s (%.4f s/image)%n", method, images / single, single / images);
+      List<String> row = new ArrayList<>(List.of(method, String.format(Locale.ROOT, "%.2f", images / single)));
+      double bestPerImage = single / images;
+      for (String master : masters) {
+        SparkSession spark = session(master);
+        try {
+          XcamSpark.explainTo(spark, Inputs.images(spark, List.of("phantom:" + batch + ":1000000"), 0), spec,
+              tmp.resolve("warm-" + method + "-" + master.replaceAll("\\W", "")).toUri().toString(), false, Map.of());
+          String out = tmp.resolve("run-" + method + "-" + master.replaceAll("\\W", "")).toUri().toString();
+          long t0 = System.nanoTime();
+          XcamSpark.Outcome o = XcamSpark.explainTo(spark, Inputs.images(spark, List.of("phantom:" + images), 0), spec, out, false,
+              Map.of());
+          double secs = (System.nanoTime() - t0) / 1e9;
+          System.out.printf(Locale.ROOT, "%-10s %-10s %.2f rows/s (%d rows, %d errors, %.1f s), %.2fx single JVM%n", method, master,
+              o.rows() / secs, o.rows(), o.errorRows(), secs, single / secs);
+          row.add(String.format(Locale.ROOT, "%.2f (%.2fx)", o.rows() / secs, single / secs));
+          if (master.startsWith("local[1")) bestPerImage = secs / images;
+        } finally {
+          spark.stop();
+        }
+      }
+      row.add(String.format(Locale.ROOT, "%.4f", bestPerImage));
+      for (int n : executors) row.add(String.format(Locale.ROOT, "%.1f h", bestPerImage * 1e6 / n / 3600));
+      table.add(row.toArray(new String[0]));
+    }
+    System.out.println();
+    StringBuilder h = new StringBuilder("| method | single JVM images/s |");
+    for (String master : masters) h.append(' ').append(master).append(" rows/s (x single) |");
+    h.append(" s/image (one core) |");
+    for (int n : executors) h.append(" 10^6 images / ").append(n).append(" cores |");
+    System.out.println(h);
+    System.out.println("|" + "---|".repeat(3 + masters.size() + executors.size()));
+    for (String[] r : table) System.out.println("| " + String.join(" | ", r) + " |");
+    if (soak > 0) soak(m, tmp);
+    return 0;
+  }
+
+  /** The explain calls xcam explain makes, in one thread, on the same phantoms; seconds for all images. */
+  private double singleJvm(ExplainSpec spec, String m) {
+    Model model = ModelCache.get(ModelRef.of(m), new org.apache.hadoop.conf.Configuration()).model();
+    String method = spec.methods().get(0);
+    Explainer ex = ModelCache.xcam().explainer(method, spec.options(method));
+    List<Tensor> all = new ArrayList<>();
+    for (int s = 0; s < images; s++) all.add(Datasets.phantomSample(s, model.info().input(), model.info().labels()).input());
+    ex.explain(model, ExplainRequest.builder(Tensor.stack(all.subList(0, Math.min(batch, images)))).target(Target.predicted()).build());
+    long t0 = System.nanoTime();
+    for (int from = 0; from < all.size(); from += batch) {
+      ex.explain(model, ExplainRequest.builder(Tensor.stack(all.subList(from, Math.min(all.size(), from + batch))))
+          .target(Target.predicted()).seed(0).build());
+    }
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  private static SparkSession session(String master) {
+    SparkOptions o = new SparkOptions();
+    o.master = master;
+    return o.session("xcam bench spark", false);
+  }
+
+  /** Resident memory (VmRSS) of this process, in MB; -1 where /proc is not there. */
+  static double rssMb() {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("\\D", "")) / 1024.0;
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // not Linux
+    }
+    return -1;
+  }
+
+  private void soak(String m, Path tmp) {
+    int waves = 8;
+    int perWave = Math.max(1, soak / waves);
+    SparkSession spark = session("local[2]");
+    try {
+      ExplainSpec spec = ExplainSpec.builder(ModelRef.of(m)).methods(List.of("gradcam")).batch(1).partitions(perWave).build();
+      int loads = ModelCache.loads();
+      System.out.printf("%nsoak: %d waves of %d one-image tasks (gradcam) in one executor JVM; resident memory after each wave%n",
+          waves, perWave);
+      System.out.println("| tasks | RSS MB | heap used MB |");
+      System.out.println("|---|---|---|");
+      for (int w = 0; w < waves; w++) {
+        XcamSpark.explain(spark, Inputs.images(spark, List.of("phantom:" + perWave + ":" + (w * perWave)), 0), spec)
+            .write().format("noop").mode("overwrite").save();
+        System.gc();
+        Runtime rt = Runtime.getRuntime();
+        System.out.printf(Locale.ROOT, "| %d | %.1f | %.1f |%n", (w + 1) * perWave, rssMb(), (rt.totalMemory() - rt.freeMemory()) / 1048576.0);
+      }
+      System.out.printf("model loads during the soak: %d%n", ModelCache.loads() - loads);
+    } finally {
+      spark.stop();
+    }
+  }
 }
