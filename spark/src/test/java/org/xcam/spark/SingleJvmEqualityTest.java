@@ -31,8 +31,13 @@ import org.xcam.runtime.eval.Datasets;
 class SingleJvmEqualityTest {
   static final int N = 64;
   static final String METHODS = "gradcam,rise,iba";
-  /** RISE with fewer masks than its default 4000 keeps the test short; both sides use the same options. */
+  /**
+   * RISE with fewer masks than its default 4000, and IBA with fewer steps and noise samples than its 10 and 10, keep
+   * the test short; both sides use the same options, and the code paths are those of the defaults.
+   */
   static final String RISE_MASKS = "50";
+  static final String IBA_STEPS = "5";
+  static final String IBA_SAMPLES = "4";
   static SparkSession spark;
   static String bundle;
   static ModelInfo info;
@@ -52,7 +57,8 @@ class SingleJvmEqualityTest {
     // xcam explain takes files: the very tensors phantom:N draws, as normalised .npy named like the phantom ids
     Path images = Files.createDirectories(dir.resolve("npy"));
     List<String> args = new ArrayList<>(List.of("explain", "--model", bundle, "--method", METHODS, "--option", "masks=" + RISE_MASKS,
-        "--seed", "0", "--batch", "16", "--out", dir.resolve("single").toString()));
+        "--option", "steps=" + IBA_STEPS, "--option", "samples=" + IBA_SAMPLES, "--seed", "0", "--batch", "16",
+        "--out", dir.resolve("single").toString()));
     for (int s = 0; s < N; s++) {
       Path f = images.resolve("phantom-" + s + ".npy");
       Datasets.phantomSample(s, info.input(), info.labels()).input().writeNpy(f);
@@ -67,7 +73,8 @@ class SingleJvmEqualityTest {
 
     int loads = ModelCache.loads();
     ExplainSpec spec = ExplainSpec.builder(ModelRef.of(bundle)).methods(List.of(METHODS.split(",")))
-        .option("rise", "masks", RISE_MASKS).seed(0).batch(16).partitions(4).build();
+        .option("rise", "masks", RISE_MASKS).option("iba", "steps", IBA_STEPS).option("iba", "samples", IBA_SAMPLES)
+        .seed(0).batch(16).partitions(4).build();
     String out = dir.resolve("spark").toUri().toString();
     XcamSpark.Outcome o = XcamSpark.explainTo(spark, Inputs.images(spark, List.of("phantom:" + N), 0), spec, out, false, Map.of());
     assertThat(ModelCache.loads()).as("model loads in this JVM across the job's tasks").isEqualTo(loads);
@@ -105,11 +112,13 @@ class SingleJvmEqualityTest {
     String metrics = "iou-energy-90,pointing-game,energy-in-box,sensitivity-n";
     Path single = dir.resolve("eval-single");
     assertThat(XcamCli.run("evaluate", "--model", bundle, "--dataset", "phantom:" + N, "--methods", METHODS, "--metrics", metrics,
-        "--method-option", "rise.masks=" + RISE_MASKS, "--metric-option", "sensitivity-n.samples=8", "--seed", "3",
+        "--method-option", "rise.masks=" + RISE_MASKS, "--method-option", "iba.steps=" + IBA_STEPS,
+        "--method-option", "iba.samples=" + IBA_SAMPLES, "--metric-option", "sensitivity-n.samples=8", "--seed", "3",
         "--overlays", "0", "--no-progress", "--out", single.toString())).isZero();
 
     EvaluateSpec spec = EvaluateSpec.builder(ModelRef.of(bundle)).methods(List.of(METHODS.split(",")))
-        .metrics(List.of(metrics.split(","))).methodOptions(Map.of("rise", Map.of("masks", RISE_MASKS)))
+        .metrics(List.of(metrics.split(",")))
+        .methodOptions(Map.of("rise", Map.of("masks", RISE_MASKS), "iba", Map.of("steps", IBA_STEPS, "samples", IBA_SAMPLES)))
         .metricOptions(Map.of("sensitivity-n", Map.of("samples", "8"))).seed(3).overlays(0).partitions(3).build();
     String out = dir.resolve("eval-spark").toUri().toString();
     XcamSpark.Outcome o = XcamSpark.evaluateTo(spark, Inputs.dataset(spark, "phantom:" + N, 3), spec, out, "phantom:" + N, 0);
