@@ -23,6 +23,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.storage.StorageLevel;
 import org.xcam.api.InvalidInputException;
 import org.xcam.api.Model;
 import org.xcam.api.OptionSpec;
@@ -76,8 +77,11 @@ public final class XcamSpark {
    * @param rows       rows in the table now
    * @param errorRows  rows in the table with an error (bad images, failed methods, skipped images)
    * @param seconds    wall time of the run
+   * @param jobSeconds wall time of the Spark job that explained and wrote the rows (the rest is checks, planning and
+   *                   counting: a fixed cost per run)
    */
-  public record Outcome(String out, long images, long computed, long rowsAdded, long rows, long errorRows, double seconds) {
+  public record Outcome(String out, long images, long computed, long rowsAdded, long rows, long errorRows, double seconds,
+                        double jobSeconds) {
     public long resumed() { return images - computed; }
   }
 
@@ -91,8 +95,8 @@ public final class XcamSpark {
   public static Dataset<Row> explain(SparkSession spark, Dataset<Row> images, ExplainSpec spec) {
     Dataset<Row> in = normalise(spark, images);
     checkExplain(spark, spec, in);
-    Dataset<Row> todo = plan(spark, withTodo(in, spec.methods(), null), spec.batch(), spec.partitions());
-    return todo == null ? spark.createDataFrame(List.of(), Schemas.EXPLAIN) : run(spark, todo, spec, null);
+    Plan todo = plan(spark, withTodo(in, spec.methods(), null), spec.batch(), spec.partitions());
+    return todo.rows() == 0 ? spark.createDataFrame(List.of(), Schemas.EXPLAIN) : run(spark, todo.work(), spec, null);
   }
 
   /**
@@ -119,11 +123,20 @@ public final class XcamSpark {
     Output.write(conf, out, "manifest.json", Json.write(manifest));
 
     long images0 = in.count();
-    Dataset<Row> todo = plan(spark, withTodo(in, spec.methods(), existing(spark, table)), spec.batch(), spec.partitions());
-    long computed = todo == null ? 0 : todo.count();
+    Plan todo = plan(spark, withTodo(in, spec.methods(), existing(spark, table)), spec.batch(), spec.partitions());
     long before = Output.exists(conf, table) ? spark.read().parquet(table).count() : 0;
-    if (todo != null) write(run(spark, todo, spec, files ? out : null), table);
-    return finish(spark, conf, out, table, manifest, t0, images0, computed, before);
+    double jobSeconds = 0;
+    try {
+      if (todo.rows() > 0) {
+        long j0 = System.nanoTime();
+        write(run(spark, todo.work(), spec, files ? out : null), table);
+        jobSeconds = (System.nanoTime() - j0) / 1e9;
+      }
+    } finally {
+      todo.release();
+      in.unpersist();
+    }
+    return finish(spark, conf, out, table, manifest, t0, images0, todo.rows(), before, jobSeconds);
   }
 
   private static ModelCache.Loaded checkExplain(SparkSession spark, ExplainSpec spec, Dataset<Row> in) {
@@ -159,8 +172,9 @@ public final class XcamSpark {
   public static Dataset<Row> evaluate(SparkSession spark, Dataset<Row> images, EvaluateSpec spec) {
     Dataset<Row> in = limit(normalise(spark, images), 0);
     checkEvaluate(spark, spec, in);
-    Dataset<Row> todo = plan(spark, withTodo(in, spec.methods(), null), spec.batch(), spec.partitions());
-    return todo == null ? spark.createDataFrame(List.of(), Schemas.evaluate(spec.metrics())) : run(spark, todo, spec, null);
+    Plan todo = plan(spark, withTodo(in, spec.methods(), null), spec.batch(), spec.partitions());
+    return todo.rows() == 0 ? spark.createDataFrame(List.of(), Schemas.evaluate(spec.metrics()))
+        : run(spark, todo.work(), spec, null);
   }
 
   /**
@@ -206,16 +220,25 @@ public final class XcamSpark {
     Output.write(conf, out, "manifest.json", Json.write(manifest));
 
     long images0 = in.count();
-    Dataset<Row> todo = plan(spark, withTodo(in, spec.methods(), existing(spark, table)), spec.batch(), spec.partitions());
-    long computed = todo == null ? 0 : todo.count();
+    Plan todo = plan(spark, withTodo(in, spec.methods(), existing(spark, table)), spec.batch(), spec.partitions());
     long before = Output.exists(conf, table) ? spark.read().parquet(table).count() : 0;
-    if (todo != null) write(run(spark, todo, spec, spec.overlays() > 0 ? out + "/overlays" : null), table);
+    double jobSeconds = 0;
+    try {
+      if (todo.rows() > 0) {
+        long j0 = System.nanoTime();
+        write(run(spark, todo.work(), spec, spec.overlays() > 0 ? out + "/overlays" : null), table);
+        jobSeconds = (System.nanoTime() - j0) / 1e9;
+      }
+    } finally {
+      todo.release();
+      in.unpersist();
+    }
     if (Output.exists(conf, table)) {
       SparkSummary.Result s = SparkSummary.of(spark, spark.read().parquet(table), spec, loaded.xcam(), datasetSpec);
       Output.write(conf, out, "summary.csv", s.csv());
       Output.write(conf, out, "summary.json", s.json());
     }
-    return finish(spark, conf, out, table, manifest, t0, images0, computed, before);
+    return finish(spark, conf, out, table, manifest, t0, images0, todo.rows(), before, jobSeconds);
   }
 
   private static ModelCache.Loaded checkEvaluate(SparkSession spark, EvaluateSpec spec, Dataset<Row> in) {
@@ -263,7 +286,9 @@ public final class XcamSpark {
         return org.apache.spark.sql.RowFactory.create(v);
       }), s);
     }
-    return d.select(Arrays.stream(Inputs.SCHEMA.fieldNames()).map(org.apache.spark.sql.functions::col).toArray(Column[]::new));
+    // read several times (count, duplicate check, plan): a table or a listing is not read again each time
+    return d.select(Arrays.stream(Inputs.SCHEMA.fieldNames()).map(org.apache.spark.sql.functions::col).toArray(Column[]::new))
+        .persist(StorageLevel.MEMORY_AND_DISK());
   }
 
   private static Dataset<Row> limit(Dataset<Row> in, int limit) {
@@ -299,18 +324,25 @@ public final class XcamSpark {
         .drop("_key", "_done");
   }
 
+  /** The work of a run: the images that need a method, chunked and partitioned; {@code rows} of them. */
+  private record Plan(Dataset<Row> work, long rows, Dataset<Row> cached) {
+    void release() { cached.unpersist(); }
+  }
+
   /**
    * Chunks of {@code batch} images in ordinal order, range-partitioned so that a chunk stays whole in one task and each
-   * task's rows come in ordinal order. Null when nothing is left to do.
+   * task's rows come in ordinal order.
    */
-  private static Dataset<Row> plan(SparkSession spark, Dataset<Row> todo, int batch, int partitions) {
-    Dataset<Row> chunked = todo.withColumn("chunk", floor(col("ordinal").divide(batch)).cast(DataTypes.LongType));
-    long n = chunked.count();
-    if (n == 0) return null;
-    long chunks = chunked.select("chunk").distinct().count();
+  private static Plan plan(SparkSession spark, Dataset<Row> todo, int batch, int partitions) {
+    Dataset<Row> chunked = todo.withColumn("chunk", floor(col("ordinal").divide(batch)).cast(DataTypes.LongType))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    Row counts = chunked.agg(org.apache.spark.sql.functions.count(lit(1)),
+        org.apache.spark.sql.functions.countDistinct(col("chunk"))).first();
+    long n = counts.getLong(0);
+    long chunks = counts.getLong(1);
     int parts = partitions > 0 ? partitions
         : (int) Math.max(1, Math.min(chunks, 4L * spark.sparkContext().defaultParallelism()));
-    return chunked.repartitionByRange(parts, col("chunk")).sortWithinPartitions("ordinal");
+    return new Plan(chunked.repartitionByRange(parts, col("chunk")).sortWithinPartitions("ordinal"), n, chunked);
   }
 
   /**
@@ -324,7 +356,7 @@ public final class XcamSpark {
   }
 
   private static Outcome finish(SparkSession spark, Configuration conf, String out, String table, Map<String, Object> manifest,
-                                Instant t0, long images, long computed, long before) {
+                                Instant t0, long images, long computed, long before, double jobSeconds) {
     long rows = 0;
     long errors = 0;
     if (Output.exists(conf, table)) {
@@ -343,9 +375,10 @@ public final class XcamSpark {
     counts.put("rows", rows);
     counts.put("errorRows", errors);
     counts.put("seconds", secs);
+    counts.put("jobSeconds", jobSeconds);
     manifest.put("counts", counts);
     Output.write(conf, out, "manifest.json", Json.write(manifest));
-    return new Outcome(out, images, computed, rows - before, rows, errors, secs);
+    return new Outcome(out, images, computed, rows - before, rows, errors, secs, jobSeconds);
   }
 
   private static Map<String, Object> methodEntry(ExplainerProvider p, Map<String, String> given) {
