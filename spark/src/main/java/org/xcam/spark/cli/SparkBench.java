@@ -26,15 +26,16 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code xcam bench spark}: rows per second of {@code xcam spark explain} at each {@code --masters} (default local[1]
- * and local[2]) on phantom:N, against the same explain calls in one JVM thread ({@code xcam explain}'s loop: batches of
- * {@code --batch} images in order, no files written) and against the {@code xcam explain} command itself (model load and
+ * and local[2]) on phantom:N, against the same work in one JVM thread (the phantoms drawn and explained with
+ * {@code xcam explain}'s calls: batches of {@code --batch} images in order, no files written) and against the {@code xcam explain} command itself (model load and
  * its three files per image included). Spark is timed end to end (checks, planning and counting jobs, the explain job
  * and its Parquet write; model load and JIT warm-up excluded by one small run first) and the explain job alone. Then
  * the scaling plan: the explain job's seconds per image at local[1], times 10^6 images, divided over N executor
  * cores (a run's fixed cost, seconds, spreads over the 10^6 images).
  *
  * <p>{@code --soak T}: T tasks of one image each (gradcam) in waves in one executor JVM, with the process's resident
- * memory after each wave: native memory must stay flat across thousands of tasks (the model is loaded once).
+ * memory after each wave, and that less the committed Java heap (which G1 grows and shrinks): native memory must stay
+ * flat across thousands of tasks (the model is loaded once).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {"xcam bench spark: rows/s of xcam spark explain at local[1] and local[2] against single-JVM xcam explain on",
@@ -76,7 +77,7 @@ public final class SparkBench implements Callable<Integer> {
           .options(method, opts.getOrDefault(method, Map.of())).batch(batch).build();
       double calls = singleJvm(spec, m);
       double command = explainCommand(spec, m, tmp.resolve("cli-" + method));
-      System.out.printf(Locale.ROOT, "%-10s single JVM: explain calls %.2f images/s (%.4f s/image); the xcam explain command "
+      System.out.printf(Locale.ROOT, "%-10s single JVM: phantoms drawn and explained %.2f images/s (%.4f s/image); the xcam explain command "
           + "(model load and files included) %.2f images/s%n", method, images / calls, calls / images, images / command);
       List<String> row = new ArrayList<>(List.of(method, String.format(Locale.ROOT, "%.2f", images / calls),
           String.format(Locale.ROOT, "%.2f", images / command)));
@@ -92,7 +93,7 @@ public final class SparkBench implements Callable<Integer> {
               Map.of());
           double secs = (System.nanoTime() - t0) / 1e9;
           System.out.printf(Locale.ROOT, "%-10s %-10s %.2f rows/s end to end (%d rows, %d errors, %.1f s: %.1f s the explain job, "
-                  + "%.1f s checks, planning and counts) = %.2fx the explain calls; the job alone %.2f rows/s = %.2fx%n", method, master,
+                  + "%.1f s checks, planning and counts) = %.2fx one JVM; the job alone %.2f rows/s = %.2fx%n", method, master,
               o.rows() / secs, o.rows(), o.errorRows(), secs, o.jobSeconds(), secs - o.jobSeconds(), calls / secs,
               o.rows() / o.jobSeconds(), calls / o.jobSeconds());
           row.add(String.format(Locale.ROOT, "%.2f (%.2fx)", o.rows() / secs, calls / secs));
@@ -107,9 +108,9 @@ public final class SparkBench implements Callable<Integer> {
       table.add(row.toArray(new String[0]));
     }
     System.out.println();
-    StringBuilder h = new StringBuilder("| method | explain calls, images/s | xcam explain command, images/s |");
-    for (String master : masters) h.append(' ').append(master).append(" rows/s end to end (x calls) | ").append(master)
-        .append(" rows/s in the job (x calls) |");
+    StringBuilder h = new StringBuilder("| method | one JVM thread, images/s | xcam explain command, images/s |");
+    for (String master : masters) h.append(' ').append(master).append(" rows/s end to end (x one JVM) | ").append(master)
+        .append(" rows/s in the job (x one JVM) |");
     h.append(" s/image/core |");
     for (int n : executors) h.append(" 10^6 images / ").append(n).append(" cores |");
     System.out.println(h);
@@ -148,18 +149,26 @@ public final class SparkBench implements Callable<Integer> {
     return (System.nanoTime() - t0) / 1e9;
   }
 
-  /** The explain calls xcam explain makes, in one thread, on the same phantoms; seconds for all images. */
+  /**
+   * The work in one JVM thread: the same phantoms drawn and explained with the calls xcam explain makes (batches of
+   * {@code --batch} in order; no files written); seconds for all images.
+   */
   private double singleJvm(ExplainSpec spec, String m) {
     Model model = ModelCache.get(ModelRef.of(m), new org.apache.hadoop.conf.Configuration()).model();
     String method = spec.methods().get(0);
     Explainer ex = ModelCache.xcam().explainer(method, spec.options(method));
-    List<Tensor> all = new ArrayList<>();
-    for (int s = 0; s < images; s++) all.add(Datasets.phantomSample(s, model.info().input(), model.info().labels()).input());
-    ex.explain(model, ExplainRequest.builder(Tensor.stack(all.subList(0, Math.min(batch, images)))).target(Target.predicted()).build());
+    List<Tensor> warm = new ArrayList<>();
+    for (int s = 0; s < Math.min(batch, images); s++) {
+      warm.add(Datasets.phantomSample(1_000_000 + s, model.info().input(), model.info().labels()).input());
+    }
+    ex.explain(model, ExplainRequest.builder(Tensor.stack(warm)).target(Target.predicted()).build());
     long t0 = System.nanoTime();
-    for (int from = 0; from < all.size(); from += batch) {
-      ex.explain(model, ExplainRequest.builder(Tensor.stack(all.subList(from, Math.min(all.size(), from + batch))))
-          .target(Target.predicted()).seed(0).build());
+    for (int from = 0; from < images; from += batch) {
+      List<Tensor> chunk = new ArrayList<>();
+      for (int s = from; s < Math.min(images, from + batch); s++) {
+        chunk.add(Datasets.phantomSample(s, model.info().input(), model.info().labels()).input());
+      }
+      ex.explain(model, ExplainRequest.builder(Tensor.stack(chunk)).target(Target.predicted()).seed(0).build());
     }
     return (System.nanoTime() - t0) / 1e9;
   }
@@ -183,22 +192,30 @@ public final class SparkBench implements Callable<Integer> {
   }
 
   private void soak(String m, Path tmp) {
-    int waves = 8;
-    int perWave = Math.max(1, soak / waves);
+    int perWave = Math.min(250, soak);
+    int waves = Math.max(1, soak / perWave);
     SparkSession spark = session("local[2]");
     try {
       ExplainSpec spec = ExplainSpec.builder(ModelRef.of(m)).methods(List.of("gradcam")).batch(1).partitions(perWave).build();
       int loads = ModelCache.loads();
       System.out.printf("%nsoak: %d waves of %d one-image tasks (gradcam) in one executor JVM; resident memory after each wave%n",
           waves, perWave);
-      System.out.println("| tasks | RSS MB | heap used MB |");
-      System.out.println("|---|---|---|");
+      System.out.println("| tasks | RSS MB | Java heap committed MB | RSS - heap committed MB | heap used MB | direct buffers MB |");
+      System.out.println("|---|---|---|---|---|---|");
       for (int w = 0; w < waves; w++) {
         XcamSpark.explain(spark, Inputs.images(spark, List.of("phantom:" + perWave + ":" + (w * perWave)), 0), spec)
             .write().format("noop").mode("overwrite").save();
         System.gc();
         Runtime rt = Runtime.getRuntime();
-        System.out.printf(Locale.ROOT, "| %d | %.1f | %.1f |%n", (w + 1) * perWave, rssMb(), (rt.totalMemory() - rt.freeMemory()) / 1048576.0);
+        double rss = rssMb();
+        double committed = rt.totalMemory() / 1048576.0;
+        double direct = 0;
+        for (java.lang.management.BufferPoolMXBean b : java.lang.management.ManagementFactory.getPlatformMXBeans(
+            java.lang.management.BufferPoolMXBean.class)) {
+          if (b.getName().equals("direct")) direct = b.getMemoryUsed() / 1048576.0;
+        }
+        System.out.printf(Locale.ROOT, "| %d | %.1f | %.1f | %.1f | %.1f | %.1f |%n", (w + 1) * perWave, rss, committed, rss - committed,
+            (rt.totalMemory() - rt.freeMemory()) / 1048576.0, direct);
       }
       System.out.printf("model loads during the soak: %d%n", ModelCache.loads() - loads);
     } finally {
