@@ -15,9 +15,9 @@ import org.xcam.api.ExplainRequest;
 import org.xcam.api.Explainer;
 import org.xcam.api.Explanation;
 import org.xcam.api.Model;
+import org.xcam.api.RegionAttribution;
 import org.xcam.api.Target;
 import org.xcam.api.Tensor;
-import org.xcam.plugins.anatomy.RegionAttribution;
 import org.xcam.runtime.LoadedImage;
 import org.xcam.runtime.Overlay;
 

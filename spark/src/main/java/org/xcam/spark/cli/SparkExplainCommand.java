@@ -10,7 +10,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.xcam.api.OptionSpec;
-import org.xcam.plugins.anatomy.RegionAttribution;
+import org.xcam.api.RegionAttribution;
 import org.xcam.runtime.Xcam;
 import org.xcam.spark.ExplainSpec;
 import org.xcam.spark.Inputs;
