@@ -27,6 +27,7 @@ public final class EvaluateSpec implements Serializable {
   private final int resamples;
   private final int partitions;
   private final boolean maps;
+  private final Map<String, String> readerOptions;
   private final ExplainSpec.Failure failure;
 
   private EvaluateSpec(Builder b) {
@@ -42,6 +43,7 @@ public final class EvaluateSpec implements Serializable {
     this.resamples = b.resamples;
     this.partitions = b.partitions;
     this.maps = b.maps;
+    this.readerOptions = Map.copyOf(b.readerOptions);
     this.failure = b.failure;
   }
 
@@ -67,6 +69,8 @@ public final class EvaluateSpec implements Serializable {
   public int resamples() { return resamples; }
   public int partitions() { return partitions; }
   public boolean maps() { return maps; }
+  /** Image-reader options (e.g. {@code window} for DICOM). */
+  public Map<String, String> readerOptions() { return readerOptions; }
   ExplainSpec.Failure failure() { return failure; }
 
   Map<String, Object> settings() {
@@ -79,6 +83,7 @@ public final class EvaluateSpec implements Serializable {
     s.put("target", target);
     s.put("seed", seed);
     s.put("maps", maps);
+    s.put("readerOptions", new java.util.TreeMap<>(readerOptions));
     return s;
   }
 
@@ -95,6 +100,7 @@ public final class EvaluateSpec implements Serializable {
     private int resamples = 1000;
     private int partitions;
     private boolean maps = true;
+    private Map<String, String> readerOptions = Map.of();
     private ExplainSpec.Failure failure = ExplainSpec.Failure.NONE;
 
     private Builder(ModelRef model) { this.model = model; }
@@ -125,6 +131,7 @@ public final class EvaluateSpec implements Serializable {
       return this;
     }
     public Builder maps(boolean m) { this.maps = m; return this; }
+    public Builder readerOptions(Map<String, String> o) { this.readerOptions = Map.copyOf(o); return this; }
     Builder failure(ExplainSpec.Failure f) { this.failure = f; return this; }
 
     public EvaluateSpec build() {

@@ -69,7 +69,8 @@ final class EvaluateTask implements MapPartitionsFunction<Row, Row> {
       String error = in.getAs("error");
       if (error == null) {
         try {
-          Sample s = ImageSource.sample(in, loaded.model().info().input(), loaded.model().info().labels(), conf.get());
+          Sample s = ImageSource.sample(in, loaded.model().info().input(), loaded.model().info().labels(), spec.readerOptions(),
+              conf.get());
           items.add(new Evaluation.Item((int) in.getLong(in.fieldIndex("ordinal")), s));
           for (String m : spec.methods()) {
             if (!t.contains(m)) for (String k : spec.metrics()) done.add(Evaluation.key(id, m, k));

@@ -35,6 +35,7 @@ public final class ExplainSpec implements Serializable {
   private final int partitions;
   private final boolean maps;
   private final Map<String, double[]> regions;
+  private final Map<String, String> readerOptions;
   private final Failure failure;
 
   private ExplainSpec(Builder b) {
@@ -50,6 +51,7 @@ public final class ExplainSpec implements Serializable {
     this.partitions = b.partitions;
     this.maps = b.maps;
     this.regions = new LinkedHashMap<>(b.regions);
+    this.readerOptions = Map.copyOf(b.readerOptions);
     this.failure = b.failure;
   }
 
@@ -75,6 +77,8 @@ public final class ExplainSpec implements Serializable {
     regions.forEach((k, v) -> r.put(k, Box.of(v[0], v[1], v[2], v[3], k)));
     return r;
   }
+  /** Image-reader options (e.g. {@code window} for DICOM), as {@code xcam explain --window} gives them. */
+  public Map<String, String> readerOptions() { return readerOptions; }
   Failure failure() { return failure; }
 
   /** The target spec of the image with this ordinal. */
@@ -99,6 +103,7 @@ public final class ExplainSpec implements Serializable {
     Map<String, Object> r = new LinkedHashMap<>();
     regions.forEach((k, v) -> r.put(k, List.of(v[0], v[1], v[2], v[3])));
     s.put("regions", r);
+    s.put("readerOptions", new java.util.TreeMap<>(readerOptions));
     return s;
   }
 
@@ -113,6 +118,7 @@ public final class ExplainSpec implements Serializable {
     private int partitions;
     private boolean maps = true;
     private final Map<String, double[]> regions = new LinkedHashMap<>();
+    private Map<String, String> readerOptions = Map.of();
     private Failure failure = Failure.NONE;
 
     private Builder(ModelRef model) { this.model = model; }
@@ -154,6 +160,8 @@ public final class ExplainSpec implements Serializable {
       r.forEach((k, b) -> regions.put(k, new double[] {b.x0(), b.y0(), b.x1(), b.y1()}));
       return this;
     }
+    /** Image-reader options, e.g. {@code Map.of("window", "2048,4096")} for DICOM. */
+    public Builder readerOptions(Map<String, String> o) { this.readerOptions = Map.copyOf(o); return this; }
     Builder failure(Failure f) { this.failure = f; return this; }
 
     public ExplainSpec build() {

@@ -62,7 +62,7 @@ final class ExplainTask implements MapPartitionsFunction<Row, Row> {
       String error = in.getAs("error");
       if (error == null) {
         try {
-          for (LoadedImage li : ImageSource.images(in, model.info().input(), model.info().labels(), conf.get())) {
+          for (LoadedImage li : ImageSource.images(in, model.info().input(), model.info().labels(), spec.readerOptions(), conf.get())) {
             imgs.add(new Img(in, li, todo));
           }
           continue;

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
@@ -29,17 +30,18 @@ final class ImageSource {
   private ImageSource() { }
 
   /** The model inputs of one row: one image (several for a batched .npy). */
-  static List<LoadedImage> images(Row in, InputSpec spec, List<String> labels, Configuration conf) {
+  static List<LoadedImage> images(Row in, InputSpec spec, List<String> labels, Map<String, String> readerOptions,
+                                  Configuration conf) {
     Long seed = in.getAs("phantom_seed");
     if (seed != null) {
       Sample s = Datasets.phantomSample(seed, spec, labels);
       return List.of(new LoadedImage(s.id(), s.input(), s.display(), spec.width(), spec.height(), s.flags()));
     }
-    return withLocalFile(in.getAs("path"), conf, p -> Images.load(p, spec));
+    return withLocalFile(in.getAs("path"), conf, p -> Images.load(p, spec, readerOptions));
   }
 
   /** The evaluation sample of one row: the image with its table records' label and boxes. */
-  static Sample sample(Row in, InputSpec spec, List<String> labels, Configuration conf) {
+  static Sample sample(Row in, InputSpec spec, List<String> labels, Map<String, String> readerOptions, Configuration conf) {
     Long seed = in.getAs("phantom_seed");
     if (seed != null) return Datasets.phantomSample(seed, spec, labels);
     String id = in.getAs("id");
@@ -50,7 +52,7 @@ final class ImageSource {
     }
     String source = in.getAs("source");
     return withLocalFile(in.getAs("path"), conf,
-        p -> Datasets.tableSample(id, p, records, source == null ? "the table" : source, spec, labels));
+        p -> Datasets.tableSample(id, p, records, source == null ? "the table" : source, spec, labels, readerOptions));
   }
 
   @SuppressWarnings("unchecked")

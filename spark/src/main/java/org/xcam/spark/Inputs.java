@@ -34,7 +34,7 @@ import org.xcam.api.UnknownNameException;
  * (the ground-truth records {@code image,label,x,y,w,h} of a table, as {@code csv:} datasets have them),
  * {@code source} (the table's file name, for messages) and {@code error} (a problem known before loading). Built on the driver from:
  * <ul>
- *   <li>files, directories (their PNG/JPEG/.npy files) and globs on any Hadoop filesystem, listed by Hadoop's
+ *   <li>files, directories (their PNG/JPEG/.npy/DICOM files) and globs on any Hadoop filesystem, listed by Hadoop's
  *       {@link FileSystem} and sorted by path;</li>
  *   <li>{@code phantom:<count>[:<seed>]}: rows of seeds, generated on the executors;</li>
  *   <li>tables of paths with labels and boxes, the schema of the {@code csv:} dataset kind ({@code image,label,x,y,w,h},
@@ -57,7 +57,7 @@ public final class Inputs {
       DataTypes.createStructField("error", DataTypes.StringType, true)});
 
   /** File kinds a directory is scanned for. */
-  public static final Set<String> IMAGE_EXTENSIONS = Set.of("png", "jpg", "jpeg", "npy");
+  public static final Set<String> IMAGE_EXTENSIONS = Set.of("png", "jpg", "jpeg", "npy", "dcm", "dicom", "dic");
 
   /** {@code xcam explain}'s inputs: files, directories, globs, tables and {@code phantom:N[:seed]}, in the order given. */
   public static Dataset<Row> images(SparkSession spark, List<String> inputs, long seed) {
@@ -88,8 +88,9 @@ public final class Inputs {
     String lower = s.toLowerCase(Locale.ROOT);
     if (lower.startsWith("phantom:")) return phantom(spark, s, seed, 0);
     if (isTable(s)) return table(spark, s, 0);
-    if (lower.startsWith("masks:")) {
-      throw new InvalidInputException("dataset kind masks: is not distributed yet; run it with xcam evaluate, or list the images with "
+    if (lower.startsWith("masks:") || lower.startsWith("dicom:")) {
+      throw new InvalidInputException("dataset kind " + lower.substring(0, lower.indexOf(':') + 1) + " is not distributed yet; run it with "
+          + "xcam evaluate, or list the images (DICOM too) with "
           + "boxes in a csv:/parquet: table");
     }
     throw UnknownNameException.of("dataset kind", s.contains(":") ? s.substring(0, s.indexOf(':')) : s,

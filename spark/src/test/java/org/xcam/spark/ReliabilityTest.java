@@ -169,6 +169,34 @@ class ReliabilityTest {
     assertThat(again.rows()).isEqualTo(6);
   }
 
+  @Test @DisplayName("DICOM files are read on the executors through the image-reader SPI: the maps equal xcam explain's; a file "
+      + "the reader refuses is an error row")
+  void dicom() throws IOException {
+    Path images = Files.createDirectories(dir.resolve("dicom"));
+    for (String f : List.of("cxr-mono2-8bit.dcm", "cxr-12bit.dcm", "refused-multiframe.dcm")) {
+      try (var in = ReliabilityTest.class.getResourceAsStream("/dicom/" + f)) {
+        Files.copy(in, images.resolve(f));
+      }
+    }
+    String out = dir.resolve("dicom-out").toUri().toString();
+    XcamSpark.Outcome o = XcamSpark.explainTo(spark, Inputs.images(spark, List.of(images.toString()), 0),
+        gradcam().methods(List.of("gradcam")).build(), out, false, Map.of());
+    assertThat(o.rows()).isEqualTo(3);
+    assertThat(o.errorRows()).isEqualTo(1);
+    Path single = dir.resolve("dicom-single");
+    assertThat(org.xcam.cli.XcamCli.run("explain", "--model", bundle, "--method", "gradcam", "--batch", "4", "--out", single.toString(),
+        images.resolve("cxr-mono2-8bit.dcm").toString(), images.resolve("cxr-12bit.dcm").toString())).isZero();
+    for (Row r : table(out)) {
+      if (r.getAs("error") != null) {
+        assertThat((String) r.getAs("id")).isEqualTo("refused-multiframe");
+        continue;
+      }
+      org.xcam.api.Tensor want = org.xcam.api.Tensor.readNpy(single.resolve(r.getAs("id") + ".gradcam.raw.npy"));
+      List<Float> raw = r.getList(r.fieldIndex("raw"));
+      for (int i = 0; i < want.size(); i++) assertThat((double) raw.get(i)).isCloseTo(want.get(i), org.assertj.core.api.Assertions.within(1e-6));
+    }
+  }
+
   @Test @DisplayName("two inputs with the same id are refused up front (outputs are keyed by the file stem)")
   void duplicateIds() throws IOException {
     Path a = Files.createDirectories(dir.resolve("dup/a"));

@@ -88,6 +88,9 @@ public final class SparkEvaluateCommand implements Callable<Integer> {
   @Option(names = "--no-maps", description = "Leave out the normalised maps (map_npy); the raw maps are always kept.")
   boolean noMaps;
 
+  @Option(names = "--window", description = "DICOM only: the VOI window, C,W (centre,width), minmax or full, as in xcam explain.")
+  String window;
+
   @Option(names = "--no-progress", description = "No Spark progress bar on stderr.")
   boolean noProgress;
 
@@ -108,7 +111,8 @@ public final class SparkEvaluateCommand implements Callable<Integer> {
       EvaluateSpec spec = EvaluateSpec.builder(ref).methods(methodNames).metrics(metricNames)
           .methodOptions(SparkCli.scoped(methodOptions, "--method-option"))
           .metricOptions(SparkCli.scoped(metricOptions, "--metric-option"))
-          .target(target).seed(seed).batch(batch).overlays(overlays).partitions(sparkOptions.partitions).maps(!noMaps).build();
+          .target(target).seed(seed).batch(batch).overlays(overlays).partitions(sparkOptions.partitions).maps(!noMaps)
+          .readerOptions(window == null ? java.util.Map.of() : java.util.Map.of("window", window)).build();
       Dataset<Row> in = Inputs.dataset(spark, dataset, seed);
       XcamSpark.Outcome o = XcamSpark.evaluateTo(spark, in, spec, out, dataset, limit);
       System.out.printf("%d images (%d computed, %d already in the output), %d rows added, %d rows in all, %d with an error"

@@ -72,6 +72,9 @@ public final class SparkExplainCommand implements Callable<Integer> {
   @Option(names = "--no-maps", description = "Leave out the normalised map (map_npy); the raw map is always kept.")
   boolean noMaps;
 
+  @Option(names = "--window", description = "DICOM only: the VOI window, C,W (centre,width), minmax or full, as in xcam explain.")
+  String window;
+
   @Option(names = "--no-progress", description = "No Spark progress bar on stderr.")
   boolean noProgress;
 
@@ -88,7 +91,8 @@ public final class SparkExplainCommand implements Callable<Integer> {
     for (String m : methods) xcam.explainerProvider(m); // unknown methods fail before Spark starts
     Map<String, String> opts = SparkCli.kv(options, "--option");
     ExplainSpec.Builder b = ExplainSpec.builder(new ModelRef(model, engine, device)).methods(methods).layers(layers)
-        .target(target).seed(seed).batch(batch).partitions(sparkOptions.partitions).maps(!noMaps);
+        .target(target).seed(seed).batch(batch).partitions(sparkOptions.partitions).maps(!noMaps)
+        .readerOptions(window == null ? java.util.Map.of() : java.util.Map.of("window", window));
     for (String name : methods) {
       Map<String, String> own = new LinkedHashMap<>();
       List<String> known = xcam.explainerProvider(name).options().stream().map(OptionSpec::name).toList();
