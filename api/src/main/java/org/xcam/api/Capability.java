@@ -13,5 +13,21 @@ public enum Capability {
   /** Vector-Jacobian product from the output to a layer's activation (gradients). */
   VJP,
   /** Vector-Jacobian product all the way to the input tensor (the layer named {@code input}). */
-  INPUT_GRADIENT
+  INPUT_GRADIENT,
+  /**
+   * Exact Hessian-vector product of an objective with respect to a layer's activation
+   * ({@link LayerHook#tailWithHessianVector}): double backward or forward-over-reverse, zero through piecewise-linear
+   * parts (ReLU, max-pooling), unlike a finite difference of two VJPs.
+   */
+  HESSIAN_VECTOR_PRODUCT,
+  /**
+   * A backward pass whose rules can be swapped ({@link LayerHook#tailWithRule}): guided ReLU (guided backprop),
+   * DeepLift's rescale multipliers. Needs an engine that builds its own backward graph.
+   */
+  MODIFIED_BACKWARD,
+  /**
+   * Gradients at the output of every layer that adds a bias, with the biases ({@link Model#biasGradients}), as
+   * FullGrad needs.
+   */
+  BIAS_GRADIENTS
 }

@@ -2,6 +2,7 @@ package org.xcam.api;
 
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -51,7 +52,26 @@ public final class CountingModel implements Model {
         vjps.incrementAndGet();
         return h.tailWithGradient(activation, seed);
       }
+      @Override public SecondOrder tailWithHessianVector(Tensor activation, Tensor v, Function<Tensor, Tensor> seed,
+                                                         BiFunction<Tensor, Tensor, Tensor> seedTangent) {
+        // One tail, one backward and one second-order pass (a double backward, or the tangent of the backward): 2 vjps.
+        tails.incrementAndGet();
+        vjps.addAndGet(2);
+        return h.tailWithHessianVector(activation, v, seed, seedTangent);
+      }
+      @Override public TailGradient tailWithRule(Tensor activation, Tensor reference, BackwardRule rule,
+                                                 Function<Tensor, Tensor> seed) {
+        tails.incrementAndGet();
+        vjps.incrementAndGet();
+        return h.tailWithRule(activation, reference, rule, seed);
+      }
     };
+  }
+
+  @Override public BiasGradients biasGradients(Tensor input, Function<Tensor, Tensor> seed) {
+    forwards.incrementAndGet();
+    vjps.incrementAndGet();
+    return inner.biasGradients(input, seed);
   }
 
   @Override public void close() { }

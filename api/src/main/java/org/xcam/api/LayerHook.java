@@ -1,5 +1,7 @@
 package org.xcam.api;
 
+import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -43,5 +45,37 @@ public interface LayerHook {
   default TailGradient tailWithGradient(Tensor activation, Function<Tensor, Tensor> seed) {
     Tensor y = tail(activation);
     return new TailGradient(y, vjp(activation, seed.apply(y)));
+  }
+
+  /**
+   * Exact Hessian-vector product ({@link Capability#HESSIAN_VECTOR_PRODUCT}). Runs the tail on {@code activation}
+   * ({@code a}), back-propagates {@code s = seed(y)} ({@code g = J^T s}) and differentiates that gradient once more
+   * along {@code v} (the activation's shape), per row:
+   *
+   * <pre>{@code hessianVector = d/de [J(a + e v)^T s(y(a + e v))] at e = 0 = (dJ^T/da . v) s + J^T (ds/dy) (J v)}</pre>
+   *
+   * {@code seedTangent.apply(y, jv)} returns {@code (ds/dy)(J v)} ({@code [N, K]}), the objective's own curvature
+   * along {@code J v}; pass {@code null} when the seed does not depend on {@code y} (a logit). Piecewise-linear
+   * parts (ReLU, max-pooling) contribute exactly zero, unlike a finite difference of two VJPs.
+   *
+   * <p>The default refuses: engines that can differentiate twice override it and declare the capability.
+   */
+  default SecondOrder tailWithHessianVector(Tensor activation, Tensor v, Function<Tensor, Tensor> seed,
+                                            BiFunction<Tensor, Tensor, Tensor> seedTangent) {
+    throw new UnsupportedCapabilityException("layer '" + name() + "' has no exact Hessian-vector product on this engine;"
+        + " use the ONNX or DJL engine, or the method's finite-difference option", Set.of(Capability.HESSIAN_VECTOR_PRODUCT));
+  }
+
+  /**
+   * The tail and a VJP through a backward pass whose rules are swapped ({@link Capability#MODIFIED_BACKWARD}, see
+   * {@link BackwardRule}). {@code reference} is the baseline activation for {@link BackwardRule#DEEPLIFT_RESCALE}
+   * (same shape as {@code activation}) and {@code null} for {@link BackwardRule#GUIDED_RELU}. The output is
+   * {@code tail(activation)}; the gradient is the rule's back-propagated {@code seed(output)}.
+   *
+   * <p>The default refuses: only engines that generate their own backward pass can swap its rules.
+   */
+  default TailGradient tailWithRule(Tensor activation, Tensor reference, BackwardRule rule, Function<Tensor, Tensor> seed) {
+    throw new UnsupportedCapabilityException("layer '" + name() + "' cannot swap backward rules (" + rule + ") on this engine;"
+        + " use the ONNX engine (--engine onnx), whose generated backward graph can", Set.of(Capability.MODIFIED_BACKWARD));
   }
 }

@@ -2,6 +2,7 @@ package org.xcam.api;
 
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * A loaded image classifier (or regressor) on some engine. Gives its {@link ModelInfo}, batched forward passes, and
@@ -34,6 +35,16 @@ public interface Model extends AutoCloseable {
   LayerHook layer(String layer);
 
   @Override void close();
+
+  /**
+   * FullGrad's ingredients ({@link Capability#BIAS_GRADIENTS}): the output, the input gradient and the gradient at
+   * every bias layer's output for {@code s = seed(output)}, from one forward and one backward pass. The default
+   * refuses: only engines that can name the bias layers of their graph override it.
+   */
+  default BiasGradients biasGradients(Tensor input, Function<Tensor, Tensor> seed) {
+    throw new UnsupportedCapabilityException("model '" + info().name() + "' on engine '" + info().engine()
+        + "' cannot expose the gradients at its bias layers; use the ONNX engine (--engine onnx)", Set.of(Capability.BIAS_GRADIENTS));
+  }
 
   /** Fails with {@link UnsupportedCapabilityException} naming what is missing, for {@code who} (a method name). */
   default void require(Set<Capability> needed, String who) {

@@ -46,4 +46,28 @@ public interface Objective {
     }
     return Tensor.wrap(g, n, k);
   }
+
+  /**
+   * The objective's Hessian (with respect to the output row) times {@code u}: {@code (d gradient / dy) u}, K values.
+   * Exact second-order methods add {@code J^T} of it to the engine's Hessian-vector product. The default is a
+   * central difference of {@link #gradient} with step {@code 1e-3 * (1 + max|y|) / max|u|} (exact zero for objectives
+   * whose gradient does not depend on y, such as a logit); the built-in curved objectives override it exactly.
+   */
+  default double[] hessianVector(float[] output, double[] u) {
+    int k = output.length;
+    double un = 0, yn = 0;
+    for (double v : u) un = Math.max(un, Math.abs(v));
+    for (float v : output) yn = Math.max(yn, Math.abs(v));
+    double[] out = new double[k];
+    if (un == 0) return out;
+    double h = 1e-3 * (1 + yn) / un;
+    float[] up = new float[k], dn = new float[k];
+    for (int i = 0; i < k; i++) {
+      up[i] = (float) (output[i] + h * u[i]);
+      dn[i] = (float) (output[i] - h * u[i]);
+    }
+    float[] gu = gradient(up), gd = gradient(dn);
+    for (int i = 0; i < k; i++) out[i] = ((double) gu[i] - gd[i]) / (2 * h);
+    return out;
+  }
 }

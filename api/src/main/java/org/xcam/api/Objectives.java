@@ -58,6 +58,15 @@ public final class Objectives {
         for (int i = 0; i < y.length; i++) g[i] = (float) (Math.exp(y[i] - m) / s);
         return g;
       }
+      @Override public double[] hessianVector(float[] y, double[] u) { // (diag(p) - p p^T) u
+        double m = max(y), s = 0, pu = 0;
+        double[] p = new double[y.length];
+        for (int i = 0; i < y.length; i++) s += p[i] = Math.exp(y[i] - m);
+        for (int i = 0; i < y.length; i++) pu += (p[i] /= s) * u[i];
+        double[] out = new double[y.length];
+        for (int i = 0; i < y.length; i++) out[i] = p[i] * (u[i] - pu);
+        return out;
+      }
     };
   }
 
@@ -77,6 +86,14 @@ public final class Objectives {
           g[i] = (float) (p * (1 - p));
         }
         return g;
+      }
+      @Override public double[] hessianVector(float[] y, double[] u) { // diag(p (1 - p) (1 - 2 p)) u
+        double[] out = new double[y.length];
+        for (int i = 0; i < y.length; i++) {
+          double p = sigmoid(y[i]);
+          out[i] = p * (1 - p) * (1 - 2 * p) * u[i];
+        }
+        return out;
       }
     };
   }

@@ -25,6 +25,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +38,7 @@ import org.xcam.api.LayerInfo;
 import org.xcam.api.Model;
 import org.xcam.api.ModelInfo;
 import org.xcam.api.ModelLoadException;
+import org.xcam.api.SecondOrder;
 import org.xcam.api.TailGradient;
 import org.xcam.api.Task;
 import org.xcam.api.Tensor;
@@ -166,9 +168,12 @@ public final class DjlModel implements Model {
       extra.values().removeIf(v -> v == null);   // JSON nulls: ModelInfo keeps an immutable copy, which refuses them
       ModelInfo info = new ModelInfo(m.name(), m.task(), m.labels(), in, layers, m.defaultLayer(),
           m.dir().toString(), DjlEngineProvider.NAME, extra);
+      // no MODIFIED_BACKWARD (TorchScript's backward cannot swap rules) and no BIAS_GRADIENTS (a traced module does
+      // not expose its bias layers' outputs); both are refused up front, naming the capability
       Set<Capability> caps = layers.isEmpty()
-          ? EnumSet.of(Capability.FORWARD, Capability.VJP, Capability.INPUT_GRADIENT)
-          : EnumSet.allOf(Capability.class);
+          ? EnumSet.of(Capability.FORWARD, Capability.VJP, Capability.INPUT_GRADIENT, Capability.HESSIAN_VECTOR_PRODUCT)
+          : EnumSet.of(Capability.FORWARD, Capability.LAYER_CUT, Capability.VJP, Capability.INPUT_GRADIENT,
+              Capability.HESSIAN_VECTOR_PRODUCT);
       DjlModel model = new DjlModel(info, caps, owned, calls, full, cuts, maxBatch);
       LOG.debug("loaded bundle {} ({} layers) in {} ms", m.dir(), layers.size(), (System.nanoTime() - t0) / 1_000_000);
       return model;
@@ -227,7 +232,8 @@ public final class DjlModel implements Model {
       for (int k = 0; k < y.dim(1); k++) labels.add("class " + k);
       String name = file.getFileName().toString().replaceFirst("\\.pt$", "");
       ModelInfo info = new ModelInfo(name, task, labels, in, List.of(), null, file.toString(), DjlEngineProvider.NAME, Map.of());
-      return new DjlModel(info, EnumSet.of(Capability.FORWARD, Capability.VJP, Capability.INPUT_GRADIENT), owned, calls,
+      return new DjlModel(info, EnumSet.of(Capability.FORWARD, Capability.VJP, Capability.INPUT_GRADIENT,
+          Capability.HESSIAN_VECTOR_PRODUCT), owned, calls,
           full, Map.of(), maxBatch);
     } catch (RuntimeException | Error e) {
       closeAll(owned, calls);
@@ -409,6 +415,79 @@ public final class DjlModel implements Model {
           }
           checkGradOutput(g, activation.dim(0));
           return new TailGradient(out, backward(m, an, y, g));
+        } finally {
+          JniUtils.setGradMode(before);
+        }
+      });
+    }
+
+    /**
+     * Exact Hessian-vector product by double backward through the TorchScript tail. {@code y = tail(a)} is recorded
+     * with {@code a} and the seed {@code s} as leaves that require gradients; then {@code torch.autograd.grad},
+     * called through the bundled helper module ({@link AutogradOps}), gives {@code g = J^T s} with its graph
+     * ({@code create_graph}), then {@code d(g . v)/da = (dJ^T/da . v) s} and {@code d(g . v)/ds = J v}; when the seed
+     * depends on the output, one more {@code J^T (ds/dy)(J v)} on the kept graph adds the objective's own curvature.
+     * Rows are independent (eval-mode traces), so one call gives every row's product. Nothing is left in
+     * {@code a.grad}: a gradient with a graph stored there would refer back to {@code a}, a cycle libtorch never
+     * frees (DJL's {@code backward(create_graph=true)} does exactly that).
+     */
+    @Override public SecondOrder tailWithHessianVector(Tensor activation, Tensor v, Function<Tensor, Tensor> seed,
+                                                       BiFunction<Tensor, Tensor, Tensor> seedTangent) {
+      checkActivation(activation);
+      if (v == null || !Arrays.equals(v.shape(), activation.shape())) {
+        throw new InvalidInputException("the Hessian-vector direction v has shape " + (v == null ? "null" : shape(v.shape()))
+            + " but the activation has " + shape(activation.shape()) + "; pass one direction per activation row");
+      }
+      return call("tail+hessian-vector at '" + layer.name() + "'", m -> {
+        NDArray an = toNd(m, activation);
+        an.setRequiresGradient(true);
+        boolean before = JniUtils.isGradMode();
+        JniUtils.setGradMode(true);
+        try {
+          NDArray y = run(tail, an, true);
+          Tensor out = toTensor(y);
+          Tensor s;
+          try {
+            s = seed.apply(out);
+          } catch (RuntimeException e) {
+            throw new Passthrough(e);
+          }
+          checkGradOutput(s, activation.dim(0));
+          String fn = JniUtils.getGradientFunctionNames((PtNDArray) y);
+          if ((fn == null || fn.isBlank()) && !JniUtils.requiresGrad((PtNDArray) y)) {
+            return new SecondOrder(out, Tensor.zeros(activation.shape()), Tensor.zeros(activation.shape()));
+          }
+          NDArray sn = toNd(m, s);
+          if (sn.getDataType() != y.getDataType()) sn = sn.toType(y.getDataType(), false);
+          sn.setRequiresGradient(true);
+          NDArray vn = toNd(m, v);
+          boolean keep = seedTangent != null;
+          NDArray[] r = AutogradOps.secondOrder(m, y, an, sn, vn, keep);
+          Tensor g = toTensor(r[0]);
+          Tensor hv = toTensor(r[1]);
+          if (keep) {
+            Tensor jv = toTensor(r[2]);
+            Tensor u;
+            try {
+              u = seedTangent.apply(out, jv);
+            } catch (RuntimeException e) {
+              throw new Passthrough(e);
+            }
+            if (u != null) {
+              checkGradOutput(u, activation.dim(0));
+              float[] ud = u.toArray();
+              boolean any = false;
+              for (float x : ud) any |= x != 0;
+              if (any) {
+                NDArray un = toNd(m, u);
+                if (un.getDataType() != y.getDataType()) un = un.toType(y.getDataType(), false);
+                float[] h = hv.toArray(), c = toTensor(AutogradOps.vjp(m, y, an, un)).toArray();
+                for (int i = 0; i < h.length; i++) h[i] += c[i];
+                hv = Tensor.wrap(h, activation.shape());
+              }
+            }
+          }
+          return new SecondOrder(out, g, hv);
         } finally {
           JniUtils.setGradMode(before);
         }
