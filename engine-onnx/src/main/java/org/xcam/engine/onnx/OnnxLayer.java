@@ -11,10 +11,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.xcam.api.EngineException;
 import org.xcam.api.InvalidInputException;
 import org.xcam.api.LayerHook;
+import org.xcam.api.SecondOrder;
 import org.xcam.api.TailGradient;
 import org.xcam.api.Tensor;
 import org.xcam.engine.onnx.proto.OnnxProto.ModelProto;
@@ -41,6 +43,7 @@ final class OnnxLayer implements LayerHook, AutoCloseable {
   private OrtSession head, tail, grad, fwdTape, bwdTape;
   private List<String> tapeNames;
   private Autodiff.Result ad;
+  private TwoPhase hvp;
 
   OnnxLayer(OnnxModel m, String name, String tensor) {
     this.m = m;
@@ -214,6 +217,47 @@ final class OnnxLayer implements LayerHook, AutoCloseable {
     }
   }
 
+  /** The forward-over-reverse graphs of the exact Hessian-vector product (built once). */
+  synchronized TwoPhase hvpGraphs() {
+    if (hvp == null) {
+      hvp = HessianVectorGraph.build(m, name, tensor, backward(), layerInfo(), outputInfo(), gradInInfo(), GRAD_IN, GRAD_OUT);
+    }
+    return hvp;
+  }
+
+  /**
+   * Exact Hessian-vector product, forward-over-reverse ({@link HessianVectorGraph}): one run of the tail with its
+   * tangents along {@code v}, then one run of the backward graph with its tangents; Java computes the seed and its
+   * tangent in between.
+   */
+  @Override public SecondOrder tailWithHessianVector(Tensor activation, Tensor v, Function<Tensor, Tensor> seed,
+                                                     BiFunction<Tensor, Tensor, Tensor> seedTangent) {
+    m.checkOpen();
+    checkActivation(activation);
+    if (v == null || !Arrays.equals(v.shape(), activation.shape())) {
+      throw new InvalidInputException("the Hessian-vector direction v has shape " + (v == null ? "null" : Arrays.toString(v.shape()))
+          + " but the activation has " + Arrays.toString(activation.shape()) + "; pass one direction per activation row");
+    }
+    TwoPhase g = hvpGraphs();
+    Map<String, Tensor> in = new LinkedHashMap<>();
+    in.put(tensor, activation);
+    in.put(HessianVectorGraph.V, v);
+    String out = m.graph.outputName();
+    Map<String, Tensor> r = g.run(in, res -> {
+      Tensor y = res.get(out);
+      Tensor s = seed.apply(y);
+      checkGradOutput(s, y.dim(0));
+      Tensor u = seedTangent == null ? null : seedTangent.apply(y, res.get(HessianVectorGraph.JV));
+      if (u == null) u = Tensor.zeros(s.shape());
+      checkGradOutput(u, y.dim(0));
+      Map<String, Tensor> seeds = new LinkedHashMap<>();
+      seeds.put(GRAD_IN, s);
+      seeds.put(HessianVectorGraph.SEED_TANGENT, u);
+      return seeds;
+    });
+    return new SecondOrder(r.get(out), r.get(GRAD_OUT), r.get(HessianVectorGraph.HV));
+  }
+
   private void checkActivation(Tensor a) {
     int[] s = a.shape();
     if (s.length != shape.length + 1 || !Arrays.equals(Arrays.copyOfRange(s, 1, s.length), shape) || s[0] < 1) {
@@ -243,6 +287,8 @@ final class OnnxLayer implements LayerHook, AutoCloseable {
       }
     }
     head = tail = grad = fwdTape = bwdTape = null;
+    if (hvp != null) hvp.close();
+    hvp = null;
   }
 
   @Override public String toString() { return "OnnxLayer[" + name + " = " + tensor + " " + Arrays.toString(shape) + "]"; }

@@ -78,7 +78,10 @@ public final class OnnxModel implements Model {
     String out = graph.outputName();
     if (info.defaultLayer() != null) {
       String t = layerTensors.get(info.defaultLayer());
-      if (Autodiff.firstUnsupported(graph, graph.closure(List.of(out), Set.of(t)), t, out) == null) c.add(Capability.VJP);
+      if (Autodiff.firstUnsupported(graph, graph.closure(List.of(out), Set.of(t)), t, out) == null) {
+        c.add(Capability.VJP);
+        if (hasTangentRules(t)) c.add(Capability.HESSIAN_VECTOR_PRODUCT);
+      }
     }
     if (Autodiff.firstUnsupported(graph, graph.closure(List.of(out), Set.of(graph.inputName())), graph.inputName(), out) == null) {
       c.add(Capability.INPUT_GRADIENT);
@@ -90,6 +93,23 @@ public final class OnnxModel implements Model {
     extra.put("onnxFixedBatch", fixedBatch);
     this.info = new ModelInfo(info.name(), info.task(), info.labels(), info.input(), info.layers(), info.defaultLayer(),
         info.source(), info.engine(), extra);
+  }
+
+  /**
+   * True when every operator of the tail from tensor {@code t} and of its generated backward graph has a tangent rule
+   * ({@link Tangents}): then the layer offers the exact Hessian-vector product.
+   */
+  private boolean hasTangentRules(String t) {
+    try {
+      String out = graph.outputName();
+      Autodiff.Result r = Autodiff.build(graph, graph.closure(List.of(out), Set.of(t)), t, out, OnnxLayer.GRAD_IN, shapes,
+          batchDep, t);
+      List<NodeProto> all = new ArrayList<>(r.forward());
+      all.addAll(r.backward());
+      return Tangents.firstUnsupported(all) == null;
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   /** Loads a plain {@code .onnx} file or a bundle directory's {@code model.onnx}. */
