@@ -53,7 +53,27 @@ final class Autodiff {
 
   /** The result: forward nodes (MaxPool nodes rewritten to also return indices), backward nodes, constants. */
   record Result(List<NodeProto> forward, List<NodeProto> backward, List<TensorProto> constants, String gradName,
-                int opset, Map<String, Integer> tapeTypes) { }
+                int opset, Map<String, Integer> tapeTypes) {
+  }
+
+  /**
+   * Extensions of a build, kept out of the rules (see {@link SwappedRules}): gradients of more tensors than the layer
+   * (FullGrad's bias layers), and rules that replace the standard ones at some nodes (guided backprop, DeepLift).
+   */
+  record Options(List<String> alsoGradients, RuleOverride override) {
+    static final Options NONE = new Options(List.of(), null);
+  }
+
+  /** A replacement for the standard reverse rule of some nodes; {@code null} keeps the standard rule. */
+  interface RuleOverride {
+    Map<Integer, String> rule(NodeProto n, String g, List<Integer> act, Autodiff ad);
+  }
+
+  /** A build with {@link Options}: its result and the gradients of the extra tensors (tensor -> gradient's name). */
+  record Extended(Result result, Map<String, String> alsoGradients) { }
+
+  private Options options = Options.NONE;
+  private final Map<String, String> alsoOut = new LinkedHashMap<>();
 
   private final OnnxGraph graph;
   private final Map<String, long[]> shapes;
@@ -75,6 +95,21 @@ final class Autodiff {
     this.opset = graph.opset;
     this.prefix = prefix;
   }
+
+  /** {@link #build} with {@link Options}: gradients of more tensors, or swapped rules. */
+  static Extended build(OnnxGraph graph, List<Integer> nodeIdx, String from, String output, String dOutput,
+                        Map<String, long[]> shapes, Set<String> batchDep, String layer, Options options) {
+    Autodiff a = new Autodiff(graph, shapes, batchDep, layer, "xcam_grad/");
+    a.options = options;
+    Result r = a.run(nodeIdx, from, output, dOutput);
+    return new Extended(r, Map.copyOf(a.alsoOut));
+  }
+
+  /** For {@link RuleOverride}s: appends a node (fresh output name) to the backward graph. */
+  String emitNode(String op, String... inputs) { return emit(op, inputs); }
+
+  /** For {@link RuleOverride}s: a float scalar constant of the backward graph. */
+  String constant(float v) { return cf(v); }
 
   /** The first operator in {@code nodeIdx} that has no rule and lies on a gradient path, or null. */
   static String firstUnsupported(OnnxGraph graph, List<Integer> nodeIdx, String from, String output) {
@@ -99,7 +134,7 @@ final class Autodiff {
     return new Autodiff(graph, shapes, batchDep, layer, "xcam_grad/").run(nodeIdx, from, output, dOutput);
   }
 
-  private static Set<String> active(OnnxGraph graph, List<Integer> nodeIdx, String from) {
+  static Set<String> active(OnnxGraph graph, List<Integer> nodeIdx, String from) {
     Set<String> active = new HashSet<>();
     active.add(from);
     for (int i : nodeIdx) {
@@ -173,13 +208,20 @@ final class Autodiff {
         extraTypes.put(idx, TensorProto.DataType.INT64_VALUE);
         r = Map.of(0, maxPool(n, g, idx));
       } else {
-        r = rule(n, g, act);
+        r = options.override() == null ? null : options.override().rule(n, g, act, this);
+        if (r == null) r = rule(n, g, act);
       }
       for (int k : act) {
         String gi = r.get(k);
         if (gi == null) throw unsupported(n, "its input #" + k + " ('" + n.getInput(k) + "', computed from the layer)");
         grads.computeIfAbsent(n.getInput(k), x -> new ArrayList<>()).add(gi);
       }
+    }
+    for (String t : options.alsoGradients()) {
+      List<String> l = grads.get(t);
+      alsoOut.put(t, l != null ? sum(l) : emit("ConstantOfShape", new String[] {emit("Shape", t)},
+          AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
+              .setT(floatTensor("zero", new float[] {0f}, new long[] {1})).build()));
     }
     String gFrom;
     List<String> gl = grads.get(from);

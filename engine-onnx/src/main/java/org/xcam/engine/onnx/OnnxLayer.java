@@ -15,6 +15,7 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.xcam.api.EngineException;
 import org.xcam.api.InvalidInputException;
+import org.xcam.api.BackwardRule;
 import org.xcam.api.LayerHook;
 import org.xcam.api.SecondOrder;
 import org.xcam.api.TailGradient;
@@ -44,6 +45,8 @@ final class OnnxLayer implements LayerHook, AutoCloseable {
   private List<String> tapeNames;
   private Autodiff.Result ad;
   private TwoPhase hvp;
+  private final Map<BackwardRule, TwoPhase> swapped = new java.util.EnumMap<>(BackwardRule.class);
+  private BiasLayers bias;
 
   OnnxLayer(OnnxModel m, String name, String tensor) {
     this.m = m;
@@ -258,6 +261,54 @@ final class OnnxLayer implements LayerHook, AutoCloseable {
     return new SecondOrder(r.get(out), r.get(GRAD_OUT), r.get(HessianVectorGraph.HV));
   }
 
+  /** The graphs of a swapped backward rule (built once per rule). */
+  synchronized TwoPhase swappedGraphs(BackwardRule rule) {
+    TwoPhase g = swapped.get(rule);
+    if (g == null) {
+      g = SwappedRules.build(m, name, tensor, tailNodes(), rule, layerInfo(), outputInfo(), gradInInfo(), GRAD_IN, GRAD_OUT);
+      swapped.put(rule, g);
+    }
+    return g;
+  }
+
+  @Override public TailGradient tailWithRule(Tensor activation, Tensor reference, BackwardRule rule, Function<Tensor, Tensor> seed) {
+    m.checkOpen();
+    checkActivation(activation);
+    if (rule == BackwardRule.DEEPLIFT_RESCALE) {
+      if (reference == null || !Arrays.equals(reference.shape(), activation.shape())) {
+        throw new InvalidInputException("DeepLift needs a reference (baseline) of the activation's shape " + Arrays.toString(activation.shape())
+            + ", got " + (reference == null ? "none" : Arrays.toString(reference.shape())));
+      }
+      checkActivation(reference);
+    }
+    backward();
+    TwoPhase g = swappedGraphs(rule);
+    Map<String, Tensor> in = new LinkedHashMap<>();
+    in.put(tensor, activation);
+    if (rule == BackwardRule.DEEPLIFT_RESCALE) in.put(SwappedRules.REF + tensor, reference);
+    String out = m.graph.outputName();
+    Map<String, Tensor> r = g.run(in, res -> {
+      Tensor y = res.get(out);
+      Tensor s = seed.apply(y);
+      checkGradOutput(s, y.dim(0));
+      return Map.of(GRAD_IN, s);
+    });
+    return new TailGradient(r.get(out), r.get(GRAD_OUT));
+  }
+
+  /** The bias layers and their gradient graph (input layer only; built once). */
+  synchronized BiasLayers biasLayers() {
+    if (bias == null) bias = BiasLayers.build(m, tailNodes(), layerInfo(), outputInfo(), gradInInfo(), GRAD_IN, GRAD_OUT);
+    return bias;
+  }
+
+  org.xcam.api.BiasGradients biasGradients(Tensor input, Function<Tensor, Tensor> seed) {
+    m.checkOpen();
+    m.checkInput(input);
+    backward();
+    return biasLayers().run(input, seed, tensor, GRAD_IN, GRAD_OUT, this::checkGradOutput);
+  }
+
   private void checkActivation(Tensor a) {
     int[] s = a.shape();
     if (s.length != shape.length + 1 || !Arrays.equals(Arrays.copyOfRange(s, 1, s.length), shape) || s[0] < 1) {
@@ -289,6 +340,10 @@ final class OnnxLayer implements LayerHook, AutoCloseable {
     head = tail = grad = fwdTape = bwdTape = null;
     if (hvp != null) hvp.close();
     hvp = null;
+    for (TwoPhase g : swapped.values()) g.close();
+    swapped.clear();
+    if (bias != null) bias.close();
+    bias = null;
   }
 
   @Override public String toString() { return "OnnxLayer[" + name + " = " + tensor + " " + Arrays.toString(shape) + "]"; }

@@ -85,6 +85,9 @@ public final class OnnxModel implements Model {
     }
     if (Autodiff.firstUnsupported(graph, graph.closure(List.of(out), Set.of(graph.inputName())), graph.inputName(), out) == null) {
       c.add(Capability.INPUT_GRADIENT);
+      // the generated backward graph can swap rules (guided backprop, DeepLift) and return more gradients (FullGrad)
+      c.add(Capability.MODIFIED_BACKWARD);
+      c.add(Capability.BIAS_GRADIENTS);
     }
     this.caps = Set.copyOf(c);
     Map<String, Object> extra = new LinkedHashMap<>(info.extra());
@@ -380,6 +383,12 @@ public final class OnnxModel implements Model {
           + String.join(", ", near) + "; list all with: xcam layers --model " + info.source());
     }
     return hooks.computeIfAbsent(key, k -> new OnnxLayer(this, k, tensor));
+  }
+
+  @Override public org.xcam.api.BiasGradients biasGradients(Tensor input, java.util.function.Function<Tensor, Tensor> seed) {
+    checkOpen();
+    require(Set.of(Capability.BIAS_GRADIENTS), "bias gradients");
+    return ((OnnxLayer) layer(LayerInfo.INPUT)).biasGradients(input, seed);
   }
 
   void checkOpen() {

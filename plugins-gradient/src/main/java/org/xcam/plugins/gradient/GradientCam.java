@@ -23,6 +23,7 @@ import org.xcam.api.Objectives;
 import org.xcam.api.OptionSpec;
 import org.xcam.api.Options;
 import org.xcam.api.Passes;
+import org.xcam.api.SecondOrder;
 import org.xcam.api.Target;
 import org.xcam.api.TailGradient;
 import org.xcam.api.Tensor;
@@ -87,7 +88,11 @@ public abstract class GradientCam implements Explainer {
    * activation itself), their gradients, and the objective's value on each row's output. Arrays are {@code [K*h*w]},
    * channel-major. {@code extras} collects numbers for the manifest.
    */
-  record Rows(float[][] a, float[][] g, double[] values, int k, int h, int w, Map<String, Object> extras) {
+  record Rows(float[][] a, float[][] g, double[] values, int k, int h, int w, Map<String, Object> extras, float[][] hv) {
+    Rows(float[][] a, float[][] g, double[] values, int k, int h, int w, Map<String, Object> extras) {
+      this(a, g, values, k, h, w, extras, null);
+    }
+
     int hw() { return h * w; }
   }
 
@@ -121,10 +126,23 @@ public abstract class GradientCam implements Explainer {
   /** Fills {@code out[1..]} (each {@code [K*h*w]}) from the activation {@code a} ({@code out[0]} is a copy of it). */
   protected void expand(float[] a, int k, int h, int w, float[][] out) { }
 
+  /**
+   * True for methods that need the exact Hessian-vector product along the activation itself ({@code H A}): the fused
+   * call is then {@link LayerHook#tailWithHessianVector} (counted as one tail and two VJPs) and {@link Rows#hv()}
+   * holds the product, the objective's own curvature included.
+   */
+  protected boolean secondOrder() { return false; }
+
   /** Noisy input copies per image (0 = none), with noise {@code N(0, (sigma * range)^2)}, range = max - min of the image. */
   protected int noiseSamples() { return 0; }
 
   protected double noiseSigma() { return 0; }
+
+  /**
+   * The objective actually explained for a resolved target (default: itself). Finer-CAM replaces a class's logit by
+   * its contrast with the most similar classes, chosen from {@code output}, the image's unmodified output row.
+   */
+  protected Objective refine(Objective resolved, float[] output, ModelInfo info) { return resolved; }
 
   /** The method's raw map ({@code h*w}, after its ReLU) from one image's rows. */
   protected abstract double[] map(Rows rows);
@@ -148,6 +166,7 @@ public abstract class GradientCam implements Explainer {
         if (needsGradient()) needs.add(Capability.VJP);
       }
     }
+    if (secondOrder()) needs.add(Capability.HESSIAN_VECTOR_PRODUCT);
     model.require(needs, name);
 
     long[] calls = new long[3]; // heads, tails, vjps
@@ -261,8 +280,9 @@ public abstract class GradientCam implements Explainer {
     int batch = common.batchSize == 0 ? rows : Math.min(rows, common.batchSize);
     if (lazy) batch = rows;
     int chunks = (rows + batch - 1) / batch;
-    budget(req, calls, 2L * chunks);
+    budget(req, calls, (secondOrder() ? 3L : 2L) * chunks);
     float[] gAll = new float[rows * khw];
+    float[] hvAll = secondOrder() ? new float[rows * khw] : null;
     float[][] yRows = new float[rows][];
     Objective[][] lazyObj = new Objective[n][];
     final List<List<Objective>> fixed = objs;
@@ -273,14 +293,15 @@ public abstract class GradientCam implements Explainer {
       int[] cs = shape.clone();
       cs[0] = end - start;
       Tensor chunk = trivial && start == 0 && end == rows ? act : Tensor.wrap(Arrays.copyOfRange(e, start * khw, end * khw), cs);
-      TailGradient tg = hook.tailWithGradient(chunk, y -> {
+      java.util.function.Function<Tensor, Tensor> seedFn = y -> {
         int kout = y.dim(1);
         float[] yd = y.toArray();
         if (resolveInside) {
           for (int i = 0; i < n; i++) {
             int anchorRow = base[i] + anchorCol * rq - start;
-            List<Objective> l = req.target(i).resolve(info, Arrays.copyOfRange(yd, anchorRow * kout, (anchorRow + 1) * kout));
-            lazyObj[i] = new Objective[] {l.get(0)};
+            float[] anchor = Arrays.copyOfRange(yd, anchorRow * kout, (anchorRow + 1) * kout);
+            List<Objective> l = req.target(i).resolve(info, anchor);
+            lazyObj[i] = new Objective[] {refine(l.get(0), anchor, info)};
           }
         }
         float[] seed = new float[yd.length];
@@ -292,10 +313,32 @@ public abstract class GradientCam implements Explainer {
           System.arraycopy(o.gradient(row), 0, seed, t * kout, kout);
         }
         return Tensor.wrap(seed, end - start, kout);
-      });
+      };
       calls[1]++;
       calls[2]++;
-      tg.gradient().copyTo(0, gAll, start * khw, (end - start) * khw);
+      if (secondOrder()) {
+        final int s0 = start;
+        SecondOrder so = hook.tailWithHessianVector(chunk, chunk, seedFn, (y, jv) -> {
+          // the objective's own curvature along J v, row by row (zero for a logit)
+          int kout = y.dim(1), nr = y.dim(0);
+          float[] yd = y.toArray(), jd = jv.toArray(), u = new float[yd.length];
+          for (int t = 0; t < nr; t++) {
+            int i = rowImage[s0 + t], j = rowSlot[s0 + t];
+            Objective o = resolveInside ? lazyObj[i][j] : fixed.get(i).get(j);
+            double[] d = new double[kout];
+            for (int q = 0; q < kout; q++) d[q] = jd[t * kout + q];
+            double[] hu = o.hessianVector(Arrays.copyOfRange(yd, t * kout, (t + 1) * kout), d);
+            for (int q = 0; q < kout; q++) u[t * kout + q] = (float) hu[q];
+          }
+          return Tensor.wrap(u, nr, kout);
+        });
+        calls[2]++;
+        so.gradient().copyTo(0, gAll, start * khw, (end - start) * khw);
+        so.hessianVector().copyTo(0, hvAll, start * khw, (end - start) * khw);
+      } else {
+        TailGradient tg = hook.tailWithGradient(chunk, seedFn);
+        tg.gradient().copyTo(0, gAll, start * khw, (end - start) * khw);
+      }
       req.progress().progress(c + 1, chunks, name);
     }
     if (lazy) {
@@ -318,16 +361,17 @@ public abstract class GradientCam implements Explainer {
         Map<String, Object> exj = new HashMap<>();
         final int fi = i, fj = j;
         maps[i][j] = reduceReplicas(i, rin, r -> {
-          float[][] a = new float[rq][], g = new float[rq][];
+          float[][] a = new float[rq][], g = new float[rq][], hvr = hvAll == null ? null : new float[rq][];
           double[] v = new double[rq];
           for (int q = 0; q < rq; q++) {
             int row = base[fi] + (fj * rin + r) * rq + q;
             a[q] = slice(e, row * khw, khw);
             g[q] = slice(gAll, row * khw, khw);
+            if (hvr != null) hvr[q] = slice(hvAll, row * khw, khw);
             v[q] = o.value(yRows[row]);
           }
           Map<String, Object> target = r == 0 ? exj : new HashMap<>();
-          return map(new Rows(a, g, v, k, hh, ww, target));
+          return map(new Rows(a, g, v, k, hh, ww, target, hvr));
         }, hh, ww);
         ex.add(exj);
       }
@@ -416,13 +460,15 @@ public abstract class GradientCam implements Explainer {
     return Tensor.wrap(out, s);
   }
 
-  private static List<List<Objective>> resolve(ExplainRequest req, ModelInfo info, Tensor y) {
+  private List<List<Objective>> resolve(ExplainRequest req, ModelInfo info, Tensor y) {
     int n = y.dim(0), kout = y.dim(1);
     List<List<Objective>> out = new ArrayList<>();
     float[] row = new float[kout];
     for (int i = 0; i < n; i++) {
       y.copyTo(i * kout, row, 0, kout);
-      out.add(req.target(i).resolve(info, row.clone()));
+      List<Objective> l = new ArrayList<>();
+      for (Objective o : req.target(i).resolve(info, row.clone())) l.add(refine(o, row.clone(), info));
+      out.add(l);
     }
     return out;
   }

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import org.xcam.api.AttributionMap;
+import org.xcam.api.BackwardRule;
 import org.xcam.api.Capability;
 import org.xcam.api.Explainer;
 import org.xcam.api.InvalidInputException;
@@ -142,6 +144,93 @@ public final class GradientProviders {
     @Override Explainer create(GradientCam.Common c, Options o) { return new EigenCam(name(), c); }
   }
 
+  /** Base of the gradient-free, category-independent CAMs (EigenCAM's options). */
+  abstract static class ActivationOnly extends Base {
+    ActivationOnly(String name, String description) { super(name, description, "1 head, 1 tail (the tail gives the category-independent score)"); }
+
+    @Override public Set<Capability> requires() { return EnumSet.of(Capability.LAYER_CUT); }
+    @Override public boolean categoryIndependent() { return true; }
+
+    @Override public List<OptionSpec> options() {
+      List<OptionSpec> l = new ArrayList<>(List.of(new OptionSpec("aug-smooth", "false", "average over horizontal flip x intensity 0.9/1/1.1"),
+          new OptionSpec("fusion", "mean", "several layers: mean or max of the per-layer normalised maps"),
+          new OptionSpec("batch-size", "64", "rows per call (0 = one call)")));
+      l.addAll(own());
+      return l;
+    }
+  }
+
+  public static final class KpcaCamProvider extends ActivationOnly {
+    public KpcaCamProvider() {
+      super("kpca-cam", "KPCA-CAM: first kernel principal component of the activations (sigmoid kernel; category-independent, no gradient)");
+    }
+
+    @Override List<OptionSpec> own() {
+      return List.of(new OptionSpec("kernel", "sigmoid", "sigmoid, rbf, poly, linear or cosine (scikit-learn's definitions)"),
+          new OptionSpec("gamma", "0", "kernel coefficient; 0 = 1 / channels (scikit-learn's default)"),
+          new OptionSpec("coef0", "1", "kernel offset for sigmoid and poly"),
+          new OptionSpec("degree", "3", "degree of the poly kernel"),
+          new OptionSpec("sign", "activation", "activation: the map follows the activation sum (as eigencam); sklearn: pytorch-grad-cam's sign"));
+    }
+
+    @Override Explainer create(GradientCam.Common c, Options o) {
+      double gamma = o.getDouble("gamma");
+      if (gamma < 0) throw new InvalidInputException("option gamma of kpca-cam must be >= 0 (0 = 1 / channels), got " + gamma);
+      return new KpcaCam(name(), c, o.getChoice("kernel", "sigmoid", "rbf", "poly", "linear", "cosine"), gamma,
+          o.getDouble("coef0"), positive(o, "degree"), o.getChoice("sign", "activation", "sklearn").equals("sklearn"));
+    }
+  }
+
+  public static final class FemProvider extends ActivationOnly {
+    public FemProvider() {
+      super("fem", "FEM: channels weighted by the share of positions above mean + k std (category-independent, no gradient)");
+    }
+
+    @Override List<OptionSpec> own() {
+      return List.of(new OptionSpec("k", "2", "threshold in population standard deviations above each channel's mean"));
+    }
+
+    @Override Explainer create(GradientCam.Common c, Options o) { return new FemCam(name(), c, o.getDouble("k")); }
+  }
+
+  public static final class RandomCamProvider extends ActivationOnly {
+    public RandomCamProvider() {
+      super("random-cam", "Random-CAM: seeded uniform [-1, 1] channel weights, the baseline for sanity checks and metric tables");
+    }
+
+    @Override public List<OptionSpec> options() {
+      List<OptionSpec> l = new ArrayList<>(super.options());
+      l.add(new OptionSpec("eigen-smooth", "false", "map = first principal component of the weighted activations instead of their sum"));
+      return l;
+    }
+
+    @Override Explainer create(GradientCam.Common c, Options o) { return new RandomCam(name(), c); }
+  }
+
+  public static final class FinerCamProvider extends Base {
+    public FinerCamProvider() {
+      super("finer-cam", "Finer-CAM: the target's logit contrasted with its most similar classes (softmax-weighted), Grad-CAM of that", SINGLE);
+    }
+
+    @Override List<OptionSpec> own() {
+      return List.of(new OptionSpec("comparisons", "3", "how many of the closest classes to contrast with (capped at the other classes)"),
+          new OptionSpec("alpha", "1", "contrast strength: y_t - alpha y_j"),
+          new OptionSpec("base", "gradcam", "the CAM of the contrast: gradcam, gradcam-plusplus, hirescam, xgradcam, layercam or gradcam-elementwise"));
+    }
+
+    @Override Explainer create(GradientCam.Common c, Options o) {
+      Kind base = switch (o.getChoice("base", "gradcam", "gradcam-plusplus", "hirescam", "xgradcam", "layercam", "gradcam-elementwise")) {
+        case "gradcam-plusplus" -> Kind.GRADCAM_PLUSPLUS;
+        case "hirescam" -> Kind.HIRESCAM;
+        case "xgradcam" -> Kind.XGRADCAM;
+        case "layercam" -> Kind.LAYERCAM;
+        case "gradcam-elementwise" -> Kind.ELEMENTWISE;
+        default -> Kind.GRADCAM;
+      };
+      return new FinerCam(name(), c, base, positive(o, "comparisons"), o.getDouble("alpha"));
+    }
+  }
+
   public static final class HessianCiamProvider extends Base {
     public HessianCiamProvider() {
       super("hessian-ciam", "Hessian-CIAM: category-independent map from a finite-difference Hessian-vector product",
@@ -168,18 +257,19 @@ public final class GradientProviders {
 
   public static final class ShapleyCamProvider extends Base {
     public ShapleyCamProvider() {
-      super("shapleycam", "ShapleyCAM: weights mean(g - H A / 2), Hessian term by finite differences of two VJPs",
-          "1 head, 1 tail, 1 vjp on 2 rows per image ([A, (1 + r) A]) (fused)");
+      super("shapleycam", "ShapleyCAM: weights mean(g - H A / 2), H A the engine's exact Hessian-vector product (finite differences where none)",
+          "1 head, 1 tail, 2 vjp (tail + double backward) per batch; finite difference: 1 head, 1 tail, 1 vjp on 2 rows per image");
     }
 
     @Override List<OptionSpec> own() {
-      return List.of(new OptionSpec("r", "0.01", "relative finite-difference step along A"));
+      return List.of(new OptionSpec("hvp", "auto", "auto (exact where the engine offers it), exact or finite-difference"),
+          new OptionSpec("r", "0.01", "relative finite-difference step along A (hvp=finite-difference)"));
     }
 
     @Override Explainer create(GradientCam.Common c, Options o) {
       double r = o.getDouble("r");
       if (!(r > 0)) throw new InvalidInputException("option r of shapleycam must be > 0, got " + r);
-      return new ShapleyCam(name(), c, r);
+      return new ShapleyCam(name(), c, r, o.getChoice("hvp", "auto", "exact", "finite-difference"));
     }
   }
 
@@ -195,7 +285,7 @@ public final class GradientProviders {
     public Saliency() { super("saliency", "Saliency: max over channels of |dY/dx|", "1 tail, 1 vjp at the input (fused)"); }
 
     @Override Explainer create(GradientCam.Common c, Options o) {
-      return new InputGradient(name(), InputGradient.Kind.SALIENCY, c, false, 0, 0);
+      return new InputGradient(name(), InputGradient.Kind.SALIENCY, c, AttributionMap.POSITIVE, 0, 0);
     }
   }
 
@@ -205,7 +295,7 @@ public final class GradientProviders {
     @Override List<OptionSpec> own() { return List.of(mapOption()); }
 
     @Override Explainer create(GradientCam.Common c, Options o) {
-      return new InputGradient(name(), InputGradient.Kind.GRADIENT_X_INPUT, c, absolute(o), 0, 0);
+      return new InputGradient(name(), InputGradient.Kind.GRADIENT_X_INPUT, c, mapMode(o), 0, 0);
     }
   }
 
@@ -221,7 +311,7 @@ public final class GradientProviders {
     }
 
     @Override Explainer create(GradientCam.Common c, Options o) {
-      return new InputGradient(name(), InputGradient.Kind.SMOOTHGRAD, c, false, positive(o, "samples"), nonNegative(o, "sigma"));
+      return new InputGradient(name(), InputGradient.Kind.SMOOTHGRAD, c, AttributionMap.POSITIVE, positive(o, "samples"), nonNegative(o, "sigma"));
     }
   }
 
@@ -247,16 +337,96 @@ public final class GradientProviders {
       if (!(sigma > 0)) throw new InvalidInputException("option blur-sigma of integrated-gradients must be > 0, got " + sigma);
       return new IntegratedGradients(name(), c, positive(o, "steps"),
           o.getChoice("rule", "trapezoid", "gauss-legendre").equals("gauss-legendre"),
-          o.getChoice("baseline", "zeros", "blurred").equals("blurred"), sigma, absolute(o),
+          o.getChoice("baseline", "zeros", "blurred").equals("blurred"), sigma, mapMode(o),
           nonNegative(o, "tolerance"), positive(o, "max-steps"));
     }
   }
 
-  private static OptionSpec mapOption() {
-    return new OptionSpec("map", "positive", "positive: ReLU of the channel sum; absolute: its absolute value");
+  public static final class GuidedBackpropProvider extends InputBase {
+    public GuidedBackpropProvider() {
+      super("guided-backprop", "Guided backpropagation (Captum's GuidedBackprop): gradient with ReLUs passing positive gradients only",
+          "1 tail, 1 guided backward at the input (a head too at a named layer)");
+    }
+
+    @Override public Set<Capability> requires() { return EnumSet.of(Capability.INPUT_GRADIENT, Capability.MODIFIED_BACKWARD); }
+    @Override public List<OptionSpec> options() {
+      return List.of(mapOption(), new OptionSpec("batch-size", "64", "images per call (0 = one call)"));
+    }
+    @Override Explainer create(GradientCam.Common c, Options o) {
+      return new RuleAttribution(name(), BackwardRule.GUIDED_RELU, mapMode(o), false, 0, c.batchSize());
+    }
   }
 
-  private static boolean absolute(Options o) { return o.getChoice("map", "positive", "absolute").equals("absolute"); }
+  public static final class DeepLiftProvider extends InputBase {
+    public DeepLiftProvider() {
+      super("deeplift", "DeepLift, rescale rule (Captum's DeepLift): (x - x0) times multipliers against a baseline",
+          "1 tail (input and baseline together), 1 rescale backward, 1 tail of the baselines (for the convergence delta)");
+    }
+
+    @Override public Set<Capability> requires() { return EnumSet.of(Capability.INPUT_GRADIENT, Capability.MODIFIED_BACKWARD); }
+    @Override public List<OptionSpec> options() {
+      return List.of(new OptionSpec("baseline", "zeros", "zeros (Captum's default) or blurred"),
+          new OptionSpec("blur-sigma", "5", "Gaussian blur of the blurred baseline, in pixels"), mapOption(),
+          new OptionSpec("batch-size", "64", "images per call (0 = one call)"));
+    }
+    @Override Explainer create(GradientCam.Common c, Options o) {
+      double sigma = o.getDouble("blur-sigma");
+      if (!(sigma > 0)) throw new InvalidInputException("option blur-sigma of deeplift must be > 0, got " + sigma);
+      return new RuleAttribution(name(), BackwardRule.DEEPLIFT_RESCALE, mapMode(o),
+          o.getChoice("baseline", "zeros", "blurred").equals("blurred"), sigma, c.batchSize());
+    }
+  }
+
+  public static final class GuidedGradCamProvider extends Base {
+    public GuidedGradCamProvider() {
+      super("guided-gradcam", "Guided Grad-CAM (Captum's GuidedGradCam): guided backprop times the nearest-upsampled Grad-CAM",
+          "1 head, 1 tail, 1 vjp at the layer; 1 tail, 1 guided backward at the input");
+    }
+
+    @Override public Set<Capability> requires() {
+      return EnumSet.of(Capability.LAYER_CUT, Capability.VJP, Capability.INPUT_GRADIENT, Capability.MODIFIED_BACKWARD);
+    }
+    @Override public List<OptionSpec> options() {
+      return List.of(mapOption(), new OptionSpec("batch-size", "64", "rows per fused tail+VJP call (0 = all rows in one call)"));
+    }
+    @Override Explainer create(GradientCam.Common c, Options o) { return new GuidedGradCam(name(), c, mapMode(o)); }
+  }
+
+  public static final class GradientShapProvider extends InputBase {
+    public GradientShapProvider() {
+      super("gradient-shap", "GradientSHAP (Captum's GradientShap): expected gradients over random baselines and noisy inputs (seeded)",
+          "1 tail, 1 vjp at the input on (samples + 1) rows per image (batched by batch-size)");
+    }
+
+    @Override List<OptionSpec> own() {
+      return List.of(new OptionSpec("samples", "20", "baseline / noise / path-point draws per image"),
+          new OptionSpec("sigma", "0.1", "input noise standard deviation as a fraction of the image's value range (Captum's stdevs)"),
+          new OptionSpec("baselines", "uniform", "uniform, gaussian, zeros or blurred"),
+          new OptionSpec("blur-sigma", "5", "Gaussian blur of the blurred baseline, in pixels"), mapOption());
+    }
+
+    @Override Explainer create(GradientCam.Common c, Options o) {
+      double sigma = o.getDouble("blur-sigma");
+      if (!(sigma > 0)) throw new InvalidInputException("option blur-sigma of gradient-shap must be > 0, got " + sigma);
+      return new GradientShap(name(), c, positive(o, "samples"), nonNegative(o, "sigma"),
+          o.getChoice("baselines", "uniform", "gaussian", "zeros", "blurred"), sigma, mapMode(o));
+    }
+  }
+
+  public static final class FullGradProvider extends InputBase {
+    public FullGradProvider() {
+      super("fullgrad", "FullGrad: |x dy/dx| plus |bias dy/d(out)| of every bias layer, each normalised, at input resolution",
+          "1 forward, 1 vjp (the input and every bias layer's output in one backward graph)");
+    }
+
+    @Override public Set<Capability> requires() { return EnumSet.of(Capability.BIAS_GRADIENTS); }
+    @Override public List<OptionSpec> options() { return List.of(); }
+    @Override Explainer create(GradientCam.Common c, Options o) { return new FullGrad(name()); }
+  }
+
+  private static OptionSpec mapOption() { return AttributionMap.option(); }
+
+  private static AttributionMap mapMode(Options o) { return AttributionMap.of(o); }
 
   private static int positive(Options o, String name) {
     int v = o.getInt(name);

@@ -1,13 +1,16 @@
 package org.xcam.plugins.gradient;
 
+import org.xcam.api.AttributionMap;
+
 /**
  * The input-gradient family at the layer {@code input} (any other layer may be named; the maths is the same on its
  * activation). Maps are at the input resolution.
  *
  * <ul>
  *   <li>{@code saliency} (Simonyan et al.): {@code max_c |dY/dx_c|}.</li>
- *   <li>{@code gradient-x-input}: {@code sum_c g_c x_c}, then ReLU ({@code map=positive}, default) or its absolute
- *       value ({@code map=absolute}).</li>
+ *   <li>{@code gradient-x-input}: {@code sum_c g_c x_c} (Captum's {@code InputXGradient} summed over channels), then
+ *       ReLU ({@code map=positive}, default), its absolute value ({@code map=absolute}) or kept signed
+ *       ({@code map=signed}, {@link AttributionMap}).</li>
  *   <li>{@code smoothgrad} (Smilkov et al.): the mean over {@code n} noisy inputs {@code x + N(0, (σ (max x − min x))^2)}
  *       (defaults n = 25, σ = 0.15, seeded by the request) of the saliency map {@code max_c |g|} — the paper's form,
  *       averaging sensitivity maps. Targets are resolved on the clean input; all noisy rows go in one batched call.</li>
@@ -17,14 +20,14 @@ final class InputGradient extends GradientCam {
   enum Kind { SALIENCY, GRADIENT_X_INPUT, SMOOTHGRAD }
 
   private final Kind kind;
-  private final boolean absolute;
+  private final AttributionMap mode;
   private final int samples;
   private final double sigma;
 
-  InputGradient(String name, Kind kind, Common common, boolean absolute, int samples, double sigma) {
+  InputGradient(String name, Kind kind, Common common, AttributionMap mode, int samples, double sigma) {
     super(name, common);
     this.kind = kind;
-    this.absolute = absolute;
+    this.mode = mode;
     this.samples = samples;
     this.sigma = sigma;
   }
@@ -41,7 +44,7 @@ final class InputGradient extends GradientCam {
     double[] out = new double[hw];
     if (kind == Kind.GRADIENT_X_INPUT) {
       for (int c = 0; c < k; c++) for (int p = 0, o = c * hw; p < hw; p++) out[p] += (double) g[o + p] * a[o + p];
-      for (int p = 0; p < hw; p++) out[p] = absolute ? Math.abs(out[p]) : Math.max(0, out[p]);
+      for (int p = 0; p < hw; p++) out[p] = mode.apply(out[p]);
       return out;
     }
     for (int c = 0; c < k; c++) for (int p = 0, o = c * hw; p < hw; p++) out[p] = Math.max(out[p], Math.abs(g[o + p]));

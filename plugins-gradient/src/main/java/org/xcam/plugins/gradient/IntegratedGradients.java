@@ -1,5 +1,7 @@
 package org.xcam.plugins.gradient;
 
+import org.xcam.api.AttributionMap;
+
 import java.util.ArrayList;
 import java.util.List;
 import org.xcam.api.ExplainRequest;
@@ -18,7 +20,8 @@ import org.xcam.api.Tensor;
  * clamped). At a layer other than {@code input} the path runs between the baselines' activations (zeros, or the blur
  * of the activation).
  *
- * <p>The map is {@code ReLU(sum_c attr_c)} ({@code map=positive}) or {@code |sum_c attr_c|} ({@code map=absolute}).
+ * <p>The map is {@code ReLU(sum_c attr_c)} ({@code map=positive}), {@code |sum_c attr_c|} ({@code map=absolute}) or
+ * {@code sum_c attr_c} with its sign ({@code map=signed}, as Captum's attributions summed over channels).
  * <b>Completeness</b> is checked and recorded in the explanation's extras: {@code attributionSum} ({@code sum attr}),
  * {@code outputDelta} ({@code Y(x) − Y(b)}) and {@code completenessError} = their difference relative to
  * {@code |Y(x) − Y(b)|}.
@@ -34,13 +37,13 @@ final class IntegratedGradients extends GradientCam {
   private final boolean gauss;
   private final boolean blurred;
   private final double blurSigma;
-  private final boolean absolute;
+  private final AttributionMap mode;
   private final double[] alphas;
   private final double[] weights;
   private final double tolerance;
   private final int maxSteps;
 
-  IntegratedGradients(String name, Common common, int steps, boolean gauss, boolean blurred, double blurSigma, boolean absolute,
+  IntegratedGradients(String name, Common common, int steps, boolean gauss, boolean blurred, double blurSigma, AttributionMap mode,
                       double tolerance, int maxSteps) {
     super(name, common);
     this.tolerance = tolerance;
@@ -49,7 +52,7 @@ final class IntegratedGradients extends GradientCam {
     this.gauss = gauss;
     this.blurred = blurred;
     this.blurSigma = blurSigma;
-    this.absolute = absolute;
+    this.mode = mode;
     // rows: q = 0 is x (alpha 1), q = 1 the baseline (alpha 0), then the interior/quadrature points
     if (gauss) {
       double[][] gl = CamMath.gaussLegendre(steps);
@@ -80,7 +83,7 @@ final class IntegratedGradients extends GradientCam {
         if (err instanceof Number n && n.doubleValue() > tolerance) bad.add(t);
       }
       if (bad.isEmpty()) break;
-      finer = new IntegratedGradients(name, common, finer.steps * 2, gauss, blurred, blurSigma, absolute, 0, maxSteps);
+      finer = new IntegratedGradients(name, common, finer.steps * 2, gauss, blurred, blurSigma, mode, 0, maxSteps);
       List<Tensor> xs = new ArrayList<>();
       List<Target> ts = new ArrayList<>();
       for (int t : bad) {
@@ -136,7 +139,7 @@ final class IntegratedGradients extends GradientCam {
     rows.extras().put("steps", steps);
     rows.extras().put("rule", gauss ? "gauss-legendre" : "trapezoid");
     rows.extras().put("baseline", blurred ? "blurred" : "zeros");
-    for (int p = 0; p < hw; p++) map[p] = absolute ? Math.abs(map[p]) : Math.max(0, map[p]);
+    for (int p = 0; p < hw; p++) map[p] = mode.apply(map[p]);
     return map;
   }
 }
