@@ -188,7 +188,8 @@ class DjlReferenceTest {
         List<Explanation> out = Fx.explainAll(m, counted, ExplainRequest.builder(inputs()).target(Target.predicted()).build(),
             Map.of("batch-size", "0"));
         assertThat(out).hasSize(6);
-        assertThat(counted.passes()).as(m).isEqualTo(new Passes(0, 1, 1, 1));
+        // ShapleyCAM's exact Hessian-vector product is one more backward (double backward) in the same call
+        assertThat(counted.passes()).as(m).isEqualTo(new Passes(0, 1, 1, m.equals("shapleycam") ? 2 : 1));
         for (Explanation e : out) assertThat(e.raw().max()).as(m).isGreaterThan(0);
       }
     }
