@@ -45,7 +45,9 @@ import picocli.CommandLine.Option;
 public final class GradientBench implements Callable<Integer> {
   private static final List<String> DEFAULT_METHODS = List.of("gradcam", "gradcam-plusplus", "hirescam", "xgradcam",
       "layercam", "gradcam-elementwise", "eigencam", "eigengradcam", "gg-cam", "hessian-ciam", "shapleycam",
-      "smooth-gradcam-plusplus", "saliency", "gradient-x-input", "integrated-gradients", "smoothgrad");
+      "shapleycam:hvp=finite-difference", "kpca-cam", "fem", "finer-cam", "random-cam", "smooth-gradcam-plusplus",
+      "saliency", "gradient-x-input", "integrated-gradients", "smoothgrad", "guided-backprop", "deeplift",
+      "guided-gradcam", "gradient-shap", "fullgrad");
 
   @Option(names = {"-m", "--model"}, description = "Bundle directories (repeatable). Default: the reference bundle and --models-dir.")
   List<Path> models = new ArrayList<>();
@@ -57,7 +59,8 @@ public final class GradientBench implements Callable<Integer> {
   @Option(names = "--engine", defaultValue = "djl", description = "Engine (default: ${DEFAULT-VALUE}).")
   String engine;
 
-  @Option(names = "--methods", split = ",", description = "Methods to time (default: the whole gradient family).")
+  @Option(names = "--methods", split = ",", description = "Methods to time, each NAME or NAME:key=value[&key=value] "
+      + "(default: the whole gradient family; methods the engine cannot run are listed as skipped).")
   List<String> methods = new ArrayList<>(DEFAULT_METHODS);
 
   @Option(names = "--layer", description = "Layer (default: the model's default layer).")
@@ -100,13 +103,27 @@ public final class GradientBench implements Callable<Integer> {
     Runnable atLayer = baseline(model, l, x), atInput = baseline(model, LayerInfo.INPUT, x);
     System.out.printf(Locale.ROOT, "%nmodel %s (%s), engine %s, layer %s, batch %d, input %s, %d paired repeats%n",
         model.info().name(), model.info().source(), model.info().engine(), l, batch, Arrays.toString(x.shape()), repeats);
-    System.out.printf(Locale.ROOT, "| %-24s | %-11s | %14s | %14s | %9s | %12s |%n", "method", "layer", "method ms/img",
+    System.out.printf(Locale.ROOT, "| %-34s | %-11s | %14s | %14s | %9s | %12s |%n", "method", "layer", "method ms/img",
         "minimum ms/img", "ratio", "median ratio");
-    System.out.printf(Locale.ROOT, "|%s|%s|%s|%s|%s|%s|%n", "-".repeat(26), "-".repeat(13), "-".repeat(16), "-".repeat(16),
+    System.out.printf(Locale.ROOT, "|%s|%s|%s|%s|%s|%s|%n", "-".repeat(36), "-".repeat(13), "-".repeat(16), "-".repeat(16),
         "-".repeat(11), "-".repeat(14));
-    for (String m : methods) {
+    for (String spec : methods) {
+      String m = spec.contains(":") ? spec.substring(0, spec.indexOf(':')) : spec;
+      Map<String, String> opts = new LinkedHashMap<>();
+      if (spec.contains(":")) {
+        for (String kv : spec.substring(spec.indexOf(':') + 1).split("&")) {
+          int eq = kv.indexOf('=');
+          if (eq > 0) opts.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+      }
       ExplainerProvider p = xcam.explainerProvider(m);
-      Explainer e = p.create(Options.of(m, p.options(), Map.of()));
+      if (!model.capabilities().containsAll(p.requires())) {
+        java.util.EnumSet<org.xcam.api.Capability> missing = java.util.EnumSet.copyOf(p.requires());
+        missing.removeAll(model.capabilities());
+        System.out.printf(Locale.ROOT, "| %-34s | skipped: engine %s lacks %s |%n", spec, model.info().engine(), missing);
+        continue;
+      }
+      Explainer e = p.create(Options.of(m, p.options(), opts));
       String at = p.layerBased() ? l : LayerInfo.INPUT;
       ExplainRequest r = ExplainRequest.builder(x).target(Target.predicted()).layer(at).seed(1).build();
       double[][] t = paired(p.layerBased() ? atLayer : atInput, () -> e.explain(model, r));
@@ -115,10 +132,10 @@ public final class GradientBench implements Callable<Integer> {
       for (int i = 0; i < repeats; i++) pr[i] = t[3][i] / t[2][i];
       Arrays.sort(pr);
       double med = pr[repeats / 2];
-      System.out.printf(Locale.ROOT, "| %-24s | %-11s | %14.3f | %14.3f | %9.3f | %12.3f |%n", m, at, t[1][0] / batch,
+      System.out.printf(Locale.ROOT, "| %-34s | %-11s | %14.3f | %14.3f | %9.3f | %12.3f |%n", spec, at, t[1][0] / batch,
           t[0][0] / batch, ratio, med);
       csv.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%s,%.4f,%.4f,%.4f,%.4f%n", model.info().name(), model.info().engine(),
-          at, batch, m, t[1][0] / batch, t[0][0] / batch, ratio, med));
+          at, batch, spec.replace(',', ';'), t[1][0] / batch, t[0][0] / batch, ratio, med));
     }
   }
 

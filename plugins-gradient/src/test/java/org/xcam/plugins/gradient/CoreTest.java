@@ -30,13 +30,14 @@ import org.xcam.tck.fixtures.PoolLinearModel;
 class CoreTest {
   static final List<String> ALL = List.of("gradcam", "gradcam-plusplus", "hirescam", "gradcam-elementwise", "xgradcam",
       "layercam", "eigencam", "eigengradcam", "hessian-ciam", "gg-cam", "smooth-gradcam-plusplus", "shapleycam",
-      "saliency", "gradient-x-input", "integrated-gradients", "smoothgrad");
+      "saliency", "gradient-x-input", "integrated-gradients", "smoothgrad", "kpca-cam", "fem", "finer-cam", "random-cam",
+      "fullgrad", "guided-backprop", "guided-gradcam", "deeplift", "gradient-shap");
 
   @Nested
   @DisplayName("Registration")
   class Registration {
     @Test
-    @DisplayName("All sixteen methods are found through ServiceLoader, with a cost and valid option defaults")
+    @DisplayName("All twenty-five methods are found through ServiceLoader, with a cost and valid option defaults")
     void allRegistered() {
       Set<String> names = new TreeSet<>();
       for (ExplainerProvider p : Providers.all(ExplainerProvider.class, getClass().getClassLoader())) {
@@ -50,6 +51,8 @@ class CoreTest {
       assertThat(Fx.provider("hessian-ciam").categoryIndependent()).isTrue();
       assertThat(Fx.provider("gradcam").categoryIndependent()).isFalse();
       assertThat(Fx.provider("saliency").layerBased()).isFalse();
+      for (String m : List.of("kpca-cam", "fem", "random-cam")) assertThat(Fx.provider(m).categoryIndependent()).as(m).isTrue();
+      for (String m : List.of("fullgrad", "guided-backprop", "deeplift", "gradient-shap")) assertThat(Fx.provider(m).layerBased()).as(m).isFalse();
     }
 
     @Test
