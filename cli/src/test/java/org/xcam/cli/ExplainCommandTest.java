@@ -105,6 +105,22 @@ class ExplainCommandTest {
     assertThat(((Number) ra.get("right")).doubleValue()).isGreaterThan(((Number) ra.get("left")).doubleValue());
   }
 
+  @Test @DisplayName("--option map=signed keeps the sign in the raw map (Captum's InputXGradient); the normalised map stays in [0,1]")
+  void signedRawMap(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("out");
+    Run r = xcam("explain", "--model", Reference.bundle().toString(), "--method", "gradient-x-input", "--option", "map=signed",
+        "--target", "1", "--out", out.toString(), input(dir, 0).toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    float[] raw = Tensor.readNpy(out.resolve("in0.gradient-x-input.raw.npy")).toArray();
+    float min = 0, max = 0;
+    for (float v : raw) { min = Math.min(min, v); max = Math.max(max, v); }
+    assertThat(min).as("negative evidence kept").isLessThan(0f);
+    assertThat(max).isGreaterThan(0f);
+    double[] c = Reference.compare(raw, Reference.tensor("phantom-small/captum/refs/InputXGradient/input/0.sum_c.npy").toArray());
+    assertThat(c[0]).isGreaterThanOrEqualTo(0.999);
+    for (float v : Tensor.readNpy(out.resolve("in0.gradient-x-input.npy")).toArray()) assertThat(v).isBetween(0f, 1f);
+  }
+
   @Nested @DisplayName("Bad input: one line naming the fix, exit code 2, nothing written")
   class BadInput {
     void expectError(Path out, String[] args, String... fragments) throws Exception {
@@ -122,6 +138,20 @@ class ExplainCommandTest {
       System.arraycopy(head, 0, all, 0, head.length);
       System.arraycopy(rest, 0, all, head.length, rest.length);
       return all;
+    }
+
+    @Test @DisplayName("A method that swaps backward rules on the DJL engine names the capability and the engine that has it")
+    void swappedRulesOnDjl(@TempDir Path dir) throws Exception {
+      Path out = dir.resolve("out");
+      expectError(out, explain(Reference.bundle(), out, "--engine", "djl", "--method", "guided-backprop", input(dir, 0).toString()),
+          "MODIFIED_BACKWARD", "onnx");
+    }
+
+    @Test @DisplayName("A map mode that does not exist lists the three")
+    void badMapMode(@TempDir Path dir) throws Exception {
+      Path out = dir.resolve("out");
+      expectError(out, explain(Reference.bundle(), out, "--method", "gradient-x-input", "--option", "map=negative", input(dir, 0).toString()),
+          "positive, absolute, signed");
     }
 
     @Test @DisplayName("A missing image")

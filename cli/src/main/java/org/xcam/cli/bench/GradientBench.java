@@ -125,8 +125,12 @@ public final class GradientBench implements Callable<Integer> {
       }
       Explainer e = p.create(Options.of(m, p.options(), opts));
       String at = p.layerBased() ? l : LayerInfo.INPUT;
-      ExplainRequest r = ExplainRequest.builder(x).target(Target.predicted()).layer(at).seed(1).build();
-      double[][] t = paired(p.layerBased() ? atLayer : atInput, () -> e.explain(model, r));
+      // a method with a layer and an input pass (guided Grad-CAM) is measured against both minima
+      boolean both = p.layerBased() && p.requires().contains(org.xcam.api.Capability.MODIFIED_BACKWARD);
+      if (both) at = l + "+input";
+      ExplainRequest r = ExplainRequest.builder(x).target(Target.predicted()).layer(p.layerBased() ? l : LayerInfo.INPUT).seed(1).build();
+      Runnable base = both ? () -> { atLayer.run(); atInput.run(); } : p.layerBased() ? atLayer : atInput;
+      double[][] t = paired(base, () -> e.explain(model, r));
       double ratio = t[1][0] / t[0][0];
       double[] pr = new double[repeats];
       for (int i = 0; i < repeats; i++) pr[i] = t[3][i] / t[2][i];

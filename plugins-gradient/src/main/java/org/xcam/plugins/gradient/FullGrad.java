@@ -26,7 +26,7 @@ import org.xcam.api.Tensor;
  * <p>As pytorch-grad-cam: the input term is {@code |x ⊙ dy/dx|}, every channel min-max normalised
  * ({@code (v - min) / (1e-7 + max - min)}); each bias term is {@code |b_c ⊙ dy/d(out_c)|} for every channel, each
  * normalised the same way and resized bilinearly (half-pixel centres, as {@code cv2.resize}) to the input, then
- * summed over the layer's channels; the raw map is the sum of all terms at the input's resolution (pytorch-grad-cam's
+ * summed over the layer's channels (summed before the resize, which is linear: the same map); the raw map is the sum of all terms at the input's resolution (pytorch-grad-cam's
  * own output is its min-max normalisation: the normalised map here). Like pytorch-grad-cam it ignores the requested
  * layer (and says so in a note). Bias layers are the engine's: on ONNX every Conv with a bias and every
  * BatchNormalization writing a 4-D tensor, the effective bias of a batch norm being {@code beta - mean gamma /
@@ -66,21 +66,24 @@ final class FullGrad implements Explainer {
     for (int s = 0; s < n; s++) {
       double[] sum = new double[hw];
       float[] ch = new float[hw];
+      float[] acc = new float[hw];
       for (int cc = 0; cc < c; cc++) {
         int o = (s * c + cc) * hw;
         for (int p = 0; p < hw; p++) ch[p] = Math.abs(xd[o + p] * gd[o + p]);
-        addScaled(sum, ch, h, w, h, w);
+        addScaled(acc, ch);
       }
+      addResized(sum, acc, h, w, h, w);
       for (BiasGradients.Layer l : bg.layers()) {
         Tensor g = l.gradient();
         int lc = g.dim(1), lh = g.dim(2), lw = g.dim(3), lhw = lh * lw;
         float[] b = l.bias(), ld = g.toArray();
-        float[] m = new float[lhw];
+        float[] m = new float[lhw], lacc = new float[lhw];
         for (int cc = 0; cc < lc; cc++) {
           int o = (s * lc + cc) * lhw;
           for (int p = 0; p < lhw; p++) m[p] = Math.abs(b[cc] * ld[o + p]);
-          addScaled(sum, m, lh, lw, h, w);
+          addScaled(lacc, m);
         }
+        addResized(sum, lacc, lh, lw, h, w);
       }
       Objective obj = slots.objective(s);
       float[] row = java.util.Arrays.copyOfRange(yd, s * k, (s + 1) * k);
@@ -99,16 +102,22 @@ final class FullGrad implements Explainer {
   }
 
   /**
-   * Adds {@code m} ({@code mh x mw}) min-max normalised as pytorch-grad-cam's {@code scale_cam_image}
-   * ({@code (v - min) / (1e-7 + max - min)}, in float32) and resized bilinearly to {@code h x w}.
+   * Adds {@code m} min-max normalised as pytorch-grad-cam's {@code scale_cam_image} ({@code (v - min) / (1e-7 + max -
+   * min)}, in float32) to {@code acc}. pytorch-grad-cam resizes every normalised channel to the input and then sums;
+   * bilinear resizing is linear, so summing a layer's channels first and resizing once is the same map at a fraction
+   * of the cost (a resnet has thousands of bias channels).
    */
-  static void addScaled(double[] sum, float[] m, int mh, int mw, int h, int w) {
+  static void addScaled(float[] acc, float[] m) {
     float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
-    for (float v : m) { min = Math.min(min, v); }
-    float[] t = new float[m.length];
-    for (int i = 0; i < m.length; i++) { t[i] = m[i] - min; max = Math.max(max, t[i]); }
-    for (int i = 0; i < t.length; i++) t[i] = t[i] / (1e-7f + max);
-    float[] r = Heatmap.resizeBilinear(t, mh, mw, h, w);
+    for (float v : m) min = Math.min(min, v);
+    for (float v : m) max = Math.max(max, v - min);
+    float d = 1e-7f + max;
+    for (int i = 0; i < m.length; i++) acc[i] += (m[i] - min) / d;
+  }
+
+  /** Adds {@code m} ({@code mh x mw}) resized bilinearly (half-pixel centres, as {@code cv2.resize}) to {@code h x w}. */
+  static void addResized(double[] sum, float[] m, int mh, int mw, int h, int w) {
+    float[] r = Heatmap.resizeBilinear(m, mh, mw, h, w);
     for (int i = 0; i < r.length; i++) sum[i] += r[i];
   }
 }
