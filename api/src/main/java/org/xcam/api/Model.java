@@ -52,8 +52,10 @@ public interface Model extends AutoCloseable {
     missing.removeAll(capabilities());
     if (!missing.isEmpty()) {
       throw new UnsupportedCapabilityException("'" + who + "' needs " + missing + " but model '" + info().name()
-          + "' on engine '" + info().engine() + "' offers only " + capabilities()
-          + "; use an engine that has them (e.g. --engine djl) or a method that needs less", missing);
+          + "' on engine '" + info().engine() + "' offers only " + capabilities() + "; use an engine that has them (e.g. "
+          + (missing.contains(Capability.MODIFIED_BACKWARD) || missing.contains(Capability.BIAS_GRADIENTS)
+              ? "--engine onnx, whose generated backward graph can" : "--engine djl")
+          + ") or a method that needs less", missing);
     }
   }
 }
