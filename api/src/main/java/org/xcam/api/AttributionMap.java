@@ -33,7 +33,7 @@ public enum AttributionMap {
 
   /** The mode the options name (checked: positive, absolute or signed). */
   public static AttributionMap of(Options options) {
-    return valueOf(options.getChoice(OPTION, "positive", "absolute", "signed").toUpperCase(Locale.ROOT));
+    return valueOf(options.getChoice(OPTION, "positive", "signed", "absolute").toUpperCase(Locale.ROOT));
   }
 
   /** This mode applied to one value. */

@@ -151,7 +151,7 @@ class ExplainCommandTest {
     void badMapMode(@TempDir Path dir) throws Exception {
       Path out = dir.resolve("out");
       expectError(out, explain(Reference.bundle(), out, "--method", "gradient-x-input", "--option", "map=negative", input(dir, 0).toString()),
-          "positive, absolute, signed");
+          "positive, signed, absolute");
     }
 
     @Test @DisplayName("A missing image")

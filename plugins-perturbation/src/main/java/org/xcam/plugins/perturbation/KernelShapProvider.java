@@ -37,7 +37,7 @@ public final class KernelShapProvider implements ExplainerProvider {
     }
     return new SuperpixelAttribution(SuperpixelAttribution.Kind.KERNEL_SHAP, NAME, sp, LimeProvider.segments(o, NAME, sp),
         LimeProvider.samples(o, NAME), exact, 0, 1, o.getChoice("baseline", "zero", "mean", "blur"),
-        LimeProvider.blurSigma(o, NAME), o.getChoice("map", "positive", "signed", "absolute"), Common.batchSize(o, NAME),
+        LimeProvider.blurSigma(o, NAME), org.xcam.api.AttributionMap.of(o).id(), Common.batchSize(o, NAME),
         Common.maxPasses(o, NAME));
   }
 

@@ -38,7 +38,7 @@ public final class LimeProvider implements ExplainerProvider {
         new OptionSpec("samples", samples, "perturbed images to evaluate (sampled methods)"),
         new OptionSpec("baseline", "zero", "what a removed superpixel becomes: zero (0 in normalised space, Captum's default), mean or blur"),
         new OptionSpec("blur-sigma", "4", "sigma in pixels of the blur baseline"),
-        new OptionSpec("map", "positive", "signed (the attribution as Captum returns it), positive (its ReLU) or absolute"),
+        org.xcam.api.AttributionMap.option(), // the map option gradient attributions share (positive, absolute, signed)
         Common.BATCH_SIZE, Common.MAX_PASSES);
   }
 
@@ -69,7 +69,7 @@ public final class LimeProvider implements ExplainerProvider {
     if (!(width > 0)) throw new InvalidInputException("option kernel-width of lime must be > 0, got " + width);
     return new SuperpixelAttribution(SuperpixelAttribution.Kind.LIME, NAME, sp, segments(o, NAME, sp), samples(o, NAME), 0,
         alpha, width, o.getChoice("baseline", "zero", "mean", "blur"), blurSigma(o, NAME),
-        o.getChoice("map", "positive", "signed", "absolute"), Common.batchSize(o, NAME), Common.maxPasses(o, NAME));
+        org.xcam.api.AttributionMap.of(o).id(), Common.batchSize(o, NAME), Common.maxPasses(o, NAME));
   }
 
   @Override public boolean layerBased() { return false; }
