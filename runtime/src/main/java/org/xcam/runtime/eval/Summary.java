@@ -60,15 +60,25 @@ public final class Summary {
 
   private static String f(double d) { return Double.isFinite(d) ? String.format(Locale.ROOT, "%.4f", d) : ""; }
 
+  /**
+   * Seconds keep four significant digits, not four decimals: a fast method (tens of microseconds per image) would
+   * otherwise print as 0.0000, which reads as "no time at all".
+   */
+  private static String secs(double d) {
+    return Double.isFinite(d) ? new java.math.BigDecimal(d).round(new java.math.MathContext(4)).toPlainString() : "";
+  }
+
   /** summary.csv: the metric lines, then the seconds-per-image lines. */
   public static String csv(List<Line> lines, List<Line> secondLines, Map<String, MetricProvider> providers) {
     StringBuilder b = new StringBuilder("method,metric,group,n,mean,ci_low,ci_high,not_scored,higher_is_better\n");
     List<Line> all = new ArrayList<>(lines);
     all.addAll(secondLines);
     for (Line l : all) {
-      boolean hi = !l.metric().equals(SECONDS) && providers.get(l.metric()).range().higherIsBetter();
-      b.append(Csv.line(List.of(l.method(), l.metric(), l.group(), Integer.toString(l.estimate().n()), f(l.estimate().mean()),
-          f(l.estimate().low()), f(l.estimate().high()), Integer.toString(l.notScored()), Boolean.toString(hi)))).append('\n');
+      boolean timing = l.metric().equals(SECONDS);
+      boolean hi = !timing && providers.get(l.metric()).range().higherIsBetter();
+      java.util.function.DoubleFunction<String> fmt = timing ? Summary::secs : Summary::f;
+      b.append(Csv.line(List.of(l.method(), l.metric(), l.group(), Integer.toString(l.estimate().n()), fmt.apply(l.estimate().mean()),
+          fmt.apply(l.estimate().low()), fmt.apply(l.estimate().high()), Integer.toString(l.notScored()), Boolean.toString(hi)))).append('\n');
     }
     return b.toString();
   }
