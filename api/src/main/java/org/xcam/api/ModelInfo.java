@@ -15,13 +15,33 @@ import java.util.Map;
  * @param source       where the model was loaded from (a path)
  * @param engine       the name of the engine that runs it
  * @param extra        manifest fields engines and plugins may read (e.g. anatomy region names); never null
+ * @param outputs      what the outputs are: logits (default) or probabilities (the model applies sigmoid/softmax)
  */
 public record ModelInfo(String name, Task task, List<String> labels, InputSpec input, List<LayerInfo> layers,
-                        String defaultLayer, String source, String engine, Map<String, Object> extra) {
+                        String defaultLayer, String source, String engine, Map<String, Object> extra, OutputKind outputs) {
+  /** {@link ModelInfo#extra} key under which an engine says why it offers no layer to cut at (shown by {@code xcam layers}). */
+  public static final String NO_LAYERS_REASON = "noLayersReason";
+
   public ModelInfo {
     labels = List.copyOf(labels);
     layers = List.copyOf(layers);
     extra = extra == null ? Map.of() : Map.copyOf(extra);
+    outputs = outputs == null ? OutputKind.LOGITS : outputs;
+  }
+
+  /** A model whose outputs are logits. */
+  public ModelInfo(String name, Task task, List<String> labels, InputSpec input, List<LayerInfo> layers,
+                   String defaultLayer, String source, String engine, Map<String, Object> extra) {
+    this(name, task, labels, input, layers, defaultLayer, source, engine, extra, OutputKind.LOGITS);
+  }
+
+  /** True when the outputs are probabilities (the model applies sigmoid or softmax itself). */
+  public boolean outputsProbabilities() { return outputs == OutputKind.PROBABILITIES; }
+
+  /** What one output is called: {@code logit}, {@code probability}, or {@code output} for regression. */
+  public String outputNoun() {
+    if (task == Task.REGRESSION) return "output";
+    return outputsProbabilities() ? "probability" : "logit";
   }
 
   public int numOutputs() { return labels.size(); }

@@ -13,6 +13,10 @@ import java.util.List;
  *   <li>{@link #sumSigmoid}: {@code sum_k sigmoid(y_k)}, the category-independent scalar for multilabel models.</li>
  *   <li>{@link #maxLogit}: {@code max_k y_k} (gradient one-hot at the arg-max).</li>
  *   <li>{@link #output}: the raw output i of a regression model.</li>
+ *   <li>{@link #classScore}: output k as it is, named for what it is ({@link OutputKind}): the logit, or the
+ *       probability of a model that applies sigmoid/softmax itself.</li>
+ *   <li>{@link #sumOfProbabilities}, {@link #sumOfSquaredProbabilities}: the category-independent scalars of models
+ *       whose outputs are probabilities (see {@link #categoryIndependent(ModelInfo)}).</li>
  * </ul>
  */
 public final class Objectives {
@@ -29,6 +33,22 @@ public final class Objectives {
         g[k] = 1f;
         return g;
       }
+    };
+  }
+
+  /**
+   * Output k used as it is (the gradient is one-hot at k), described as a logit or a probability per {@code kind}.
+   * For a probability model this is the probability itself: a method explains what the model outputs, whatever
+   * post-processing (sigmoid, operating-point rescaling) produced it.
+   */
+  public static Objective classScore(int k, String label, OutputKind kind) {
+    if (kind != OutputKind.PROBABILITIES) return logit(k, label);
+    Objective base = logit(k, label);
+    return new Objective() {
+      @Override public String describe() { return "probability of class " + k + " (" + label + ")"; }
+      @Override public int classIndex() { return k; }
+      @Override public double value(float[] y) { return base.value(y); }
+      @Override public float[] gradient(float[] y) { return base.gradient(y); }
     };
   }
 
@@ -117,6 +137,51 @@ public final class Objectives {
       case MULTILABEL -> sumSigmoid();
       case REGRESSION -> sumOfOutputs();
       default -> logSumExp();
+    };
+  }
+
+  /**
+   * The category-independent objective for a model: {@link #categoryIndependent(Task)} when its outputs are logits;
+   * when they are probabilities, the sum of the probabilities for multilabel (and anatomy) models (equal to the sum
+   * of sigmoids when the model's last step is a sigmoid), and the sum of squared probabilities for multiclass models
+   * (the plain sum of a softmax is always 1 and has no gradient; {@code sum p_k^2} has gradient {@code 2 p_k}, which
+   * weights every class by its probability as log-sum-exp does for logits). Regression: the sum of the outputs.
+   */
+  public static Objective categoryIndependent(ModelInfo model) {
+    if (!model.outputsProbabilities()) return categoryIndependent(model.task());
+    return switch (model.task()) {
+      case MULTICLASS -> sumOfSquaredProbabilities();
+      case REGRESSION -> sumOfOutputs();
+      default -> sumOfProbabilities();
+    };
+  }
+
+  /** {@code sum_k p_k} over a probability model's outputs (category-independent, multilabel). */
+  public static Objective sumOfProbabilities() {
+    Objective base = sumOfOutputs();
+    return new Objective() {
+      @Override public String describe() { return "sum of the probabilities (category-independent)"; }
+      @Override public int classIndex() { return -1; }
+      @Override public double value(float[] y) { return base.value(y); }
+      @Override public float[] gradient(float[] y) { return base.gradient(y); }
+    };
+  }
+
+  /** {@code sum_k p_k^2} over a probability model's outputs (category-independent, multiclass); gradient {@code 2 p}. */
+  public static Objective sumOfSquaredProbabilities() {
+    return new Objective() {
+      @Override public String describe() { return "sum of squared probabilities (category-independent)"; }
+      @Override public int classIndex() { return -1; }
+      @Override public double value(float[] y) {
+        double s = 0;
+        for (float v : y) s += (double) v * v;
+        return s;
+      }
+      @Override public float[] gradient(float[] y) {
+        float[] g = new float[y.length];
+        for (int i = 0; i < y.length; i++) g[i] = 2 * y[i];
+        return g;
+      }
     };
   }
 

@@ -11,9 +11,10 @@ import java.util.Locale;
  *   <li>{@link #classIndex(int)}: a fixed class ({@code --target 2}).</li>
  *   <li>{@link #predicted()}: the top-1 output ({@code --target predicted}, the default).</li>
  *   <li>{@link #aboveThreshold(double)}: every label whose probability (sigmoid, or softmax for multiclass) is above
- *       the threshold; one map each ({@code --target all} = 0.5, or {@code all:0.3}).</li>
- *   <li>{@link #none()}: category-independent; the task's documented scalar
- *       ({@link Objectives#categoryIndependent(Task)}) ({@code --target none}).</li>
+ *       the threshold; one map each ({@code --target all} = 0.5, or {@code all:0.3}). A model whose outputs are
+ *       already probabilities ({@link OutputKind#PROBABILITIES}) is thresholded directly.</li>
+ *   <li>{@link #none()}: category-independent; the model's documented scalar
+ *       ({@link Objectives#categoryIndependent(ModelInfo)}) ({@code --target none}).</li>
  *   <li>{@link #regression(int)}: the raw output i of a regression model.</li>
  * </ul>
  *
@@ -60,7 +61,7 @@ public sealed interface Target {
             + model.numOutputs() + " outputs: 0.." + (model.numOutputs() - 1) + " " + model.labels());
       }
       return List.of(model.task() == Task.REGRESSION ? Objectives.output(index, model.label(index))
-          : Objectives.logit(index, model.label(index)));
+          : Objectives.classScore(index, model.label(index), model.outputs()));
     }
     @Override public String spec() { return Integer.toString(index); }
   }
@@ -86,7 +87,9 @@ public sealed interface Target {
 
     @Override public List<Objective> resolve(ModelInfo model, float[] output) {
       double[] p = new double[output.length];
-      if (model.task() == Task.MULTICLASS) {
+      if (model.outputsProbabilities()) {
+        for (int i = 0; i < p.length; i++) p[i] = output[i];
+      } else if (model.task() == Task.MULTICLASS) {
         double m = Double.NEGATIVE_INFINITY, s = 0;
         for (float v : output) m = Math.max(m, v);
         for (float v : output) s += Math.exp(v - m);
@@ -95,8 +98,9 @@ public sealed interface Target {
         for (int i = 0; i < p.length; i++) p[i] = Objectives.sigmoid(output[i]);
       }
       List<Objective> out = new ArrayList<>();
-      for (int i = 0; i < p.length; i++) if (p[i] > threshold) out.add(Objectives.logit(i, model.label(i)));
-      if (out.isEmpty()) out.add(Objectives.logit(Objectives.argmax(output), model.label(Objectives.argmax(output))));
+      for (int i = 0; i < p.length; i++) if (p[i] > threshold) out.add(Objectives.classScore(i, model.label(i), model.outputs()));
+      int top = Objectives.argmax(output);
+      if (out.isEmpty()) out.add(Objectives.classScore(top, model.label(top), model.outputs()));
       return out;
     }
     @Override public String spec() { return "all:" + threshold; }
@@ -106,7 +110,7 @@ public sealed interface Target {
     static final None INSTANCE = new None();
     private None() { }
     @Override public List<Objective> resolve(ModelInfo model, float[] output) {
-      return List.of(Objectives.categoryIndependent(model.task()));
+      return List.of(Objectives.categoryIndependent(model));
     }
     @Override public String spec() { return "none"; }
     @Override public String toString() { return "none"; }

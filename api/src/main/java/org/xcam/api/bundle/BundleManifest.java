@@ -10,6 +10,7 @@ import java.util.Map;
 import org.xcam.api.InputSpec;
 import org.xcam.api.InvalidInputException;
 import org.xcam.api.ModelLoadException;
+import org.xcam.api.OutputKind;
 import org.xcam.api.Task;
 
 /**
@@ -84,7 +85,24 @@ public record BundleManifest(Path dir, String name, Task task, List<String> labe
     if (m.get("onnx") instanceof Map<?, ?> om) {
       for (Map.Entry<?, ?> e : om.entrySet()) onnx.put(String.valueOf(e.getKey()), String.valueOf(e.getValue()));
     }
+    if (m.containsKey("outputs")) {
+      if (!(m.get("outputs") instanceof String o)) throw new ModelLoadException(where + ": \"outputs\" must be \"logits\" or \"probabilities\"");
+      OutputKind kind;
+      try {
+        kind = OutputKind.fromId(o);
+      } catch (InvalidInputException e) {
+        throw new ModelLoadException(where + ": " + e.getMessage());
+      }
+      if (kind == OutputKind.PROBABILITIES && task == Task.REGRESSION) {
+        throw new ModelLoadException(where + ": a regression model's outputs are used as they are; drop \"outputs\": \"probabilities\"");
+      }
+    }
     return new BundleManifest(dir, name, task, labels, spec, layers, def, onnx, m);
+  }
+
+  /** What the outputs are (manifest {@code "outputs"}): {@code logits} (default) or {@code probabilities}. */
+  public OutputKind outputs() {
+    return raw.get("outputs") instanceof String o ? OutputKind.fromId(o) : OutputKind.LOGITS;
   }
 
   /** Checks that {@code model.pt} and every layer's head and tail TorchScript file exist and are not empty. */
@@ -117,7 +135,7 @@ public record BundleManifest(Path dir, String name, Task task, List<String> labe
   /** Manifest fields not interpreted here (for plugins, e.g. anatomy regions). */
   public Map<String, Object> extra() {
     Map<String, Object> e = new LinkedHashMap<>(raw);
-    for (String k : List.of("format", "name", "task", "labels", "input", "layers", "defaultLayer", "onnx")) e.remove(k);
+    for (String k : List.of("format", "name", "task", "labels", "input", "layers", "defaultLayer", "onnx", "outputs")) e.remove(k);
     return e;
   }
 
