@@ -192,7 +192,7 @@ final class ExplainJob {
     manifest.put("xcam", XcamCli.version());
     manifest.put("engine", model.info().engine());
     manifest.put("model", Map.of("name", model.info().name(), "source", model.info().source(), "task", model.info().task().id(),
-        "labels", model.info().labels()));
+        "outputs", model.info().outputs().id(), "labels", model.info().labels()));
     Map<String, Object> ms = new LinkedHashMap<>();
     for (String name : explainers.keySet()) {
       MethodRun m = methods.stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.concurrent.Callable;
 import org.xcam.api.LayerInfo;
 import org.xcam.api.Model;
+import org.xcam.api.ModelInfo;
 import org.xcam.runtime.Xcam;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,11 +18,17 @@ public final class LayersCommand implements Callable<Integer> {
     Xcam xcam = Xcam.create();
     try (Model m = model.load(xcam)) {
       var info = m.info();
-      System.out.printf("%s (%s, %s, engine %s, input %s)%n", info.name(), info.task().id(), info.labels(), info.engine(), info.input());
+      System.out.printf("%s (%s, outputs: %s, %s, engine %s, input %s)%n", info.name(), info.task().id(), info.outputs().id(),
+          info.labels(), info.engine(), info.input());
       System.out.printf("  %-48s %s%n", LayerInfo.INPUT, Arrays.toString(info.layer(LayerInfo.INPUT).shape()));
       for (LayerInfo l : info.layers()) {
         System.out.printf("  %-48s %s%s%n", l.name(), Arrays.toString(l.shape()), l.name().equals(info.defaultLayer()) ? "  (default)" : "");
       }
+      if (info.layers().isEmpty()) {
+        Object why = info.extra().get(ModelInfo.NO_LAYERS_REASON);
+        System.out.printf("  no layer to cut at%s%n", why == null ? "" : ": " + why);
+      }
+      System.out.printf("  capabilities: %s%n", m.capabilities());
     }
     return 0;
   }

@@ -18,10 +18,14 @@ public final class ModelOptions {
   @Option(names = "--device", description = "Engine device: auto (default), cpu or cuda (ONNX engine).", defaultValue = "auto")
   public String device;
 
+  @Option(names = "--engine-option", description = "Engine option name=value (repeatable), e.g. --engine-option outputs=probabilities,"
+      + " --engine-option output=/classifier/Gemm_output_0 (ONNX: explain that tensor), height=224, mean=0.5, labels=a,b,c.")
+  public Map<String, String> engineOptions = new HashMap<>();
+
   public Model load(Xcam xcam) {
     if (model == null) throw new org.xcam.api.InvalidInputException("missing --model PATH: a bundle directory, an .onnx or a .pt file");
     checkDevice(device);
-    Map<String, String> o = new HashMap<>();
+    Map<String, String> o = new HashMap<>(engineOptions);
     if (device != null && !device.equals("auto")) o.put("device", device);
     return xcam.load(model, engine, o);
   }

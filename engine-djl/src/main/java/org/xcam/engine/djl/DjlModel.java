@@ -38,6 +38,7 @@ import org.xcam.api.LayerInfo;
 import org.xcam.api.Model;
 import org.xcam.api.ModelInfo;
 import org.xcam.api.ModelLoadException;
+import org.xcam.api.OutputKind;
 import org.xcam.api.SecondOrder;
 import org.xcam.api.TailGradient;
 import org.xcam.api.Task;
@@ -167,7 +168,7 @@ public final class DjlModel implements Model {
       Map<String, Object> extra = new LinkedHashMap<>(m.extra());
       extra.values().removeIf(v -> v == null);   // JSON nulls: ModelInfo keeps an immutable copy, which refuses them
       ModelInfo info = new ModelInfo(m.name(), m.task(), m.labels(), in, layers, m.defaultLayer(),
-          m.dir().toString(), DjlEngineProvider.NAME, extra);
+          m.dir().toString(), DjlEngineProvider.NAME, extra, outputKind(options, m.outputs()));
       // no MODIFIED_BACKWARD (TorchScript's backward cannot swap rules) and no BIAS_GRADIENTS (a traced module does
       // not expose its bias layers' outputs); both are refused up front, naming the capability
       Set<Capability> caps = layers.isEmpty()
@@ -231,13 +232,26 @@ public final class DjlModel implements Model {
       List<String> labels = new ArrayList<>();
       for (int k = 0; k < y.dim(1); k++) labels.add("class " + k);
       String name = file.getFileName().toString().replaceFirst("\\.pt$", "");
-      ModelInfo info = new ModelInfo(name, task, labels, in, List.of(), null, file.toString(), DjlEngineProvider.NAME, Map.of());
+      ModelInfo info = new ModelInfo(name, task, labels, in, List.of(), null, file.toString(), DjlEngineProvider.NAME, Map.of(),
+          outputKind(options, OutputKind.LOGITS));
       return new DjlModel(info, EnumSet.of(Capability.FORWARD, Capability.VJP, Capability.INPUT_GRADIENT,
           Capability.HESSIAN_VECTOR_PRODUCT), owned, calls,
           full, Map.of(), maxBatch);
     } catch (RuntimeException | Error e) {
       closeAll(owned, calls);
       throw e;
+    }
+  }
+
+  /** Engine option {@code outputs=logits|probabilities}, else {@code dflt} (the manifest's {@code outputs}). */
+  private static OutputKind outputKind(Map<String, String> options, OutputKind dflt) {
+    String v = options.get("outputs");
+    if (v == null) return dflt;
+    try {
+      return OutputKind.fromId(v);
+    } catch (InvalidInputException e) {
+      throw new ModelLoadException("engine option outputs=" + v + ": use logits (the default) or probabilities (the model applies"
+          + " sigmoid or softmax itself)");
     }
   }
 

@@ -314,6 +314,17 @@ final class OnnxGraph {
     return mb.build();
   }
 
+  /**
+   * The model with {@code tensor} as its only output (engine option {@code output=}): only the nodes that compute it
+   * are kept, so post-processing after it is gone. Its value info is left to ONNX Runtime's inference.
+   */
+  OnnxGraph withOutput(String tensor) {
+    List<Integer> idx = closure(List.of(tensor), Set.of());
+    ValueInfoProto out = nameOnly(tensor);
+    for (ValueInfoProto v : model.getGraph().getOutputList()) if (v.getName().equals(tensor)) out = v;
+    return new OnnxGraph(subModel("", idx, List.of(), List.of(), inputs, List.of(out), 0), file);
+  }
+
   /** The whole model with every node output also listed as a graph output (for the shape probe). */
   ModelProto withAllOutputs() {
     GraphProto.Builder gb = model.getGraph().toBuilder();

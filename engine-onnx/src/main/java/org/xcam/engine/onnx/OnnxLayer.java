@@ -102,7 +102,11 @@ final class OnnxLayer implements LayerHook, AutoCloseable {
   /** The backward graph (built once; raises UnsupportedCapabilityException naming the operator). */
   synchronized Autodiff.Result backward() {
     if (ad == null) {
-      ad = Autodiff.build(m.graph, tailNodes(), tensor, m.graph.outputName(), GRAD_IN, m.shapes, m.batchDep, name);
+      try {
+        ad = Autodiff.build(m.graph, tailNodes(), tensor, m.graph.outputName(), GRAD_IN, m.shapes, m.types, m.batchDep, name);
+      } catch (Autodiff.Unsupported e) {
+        throw m.withAdvice(e, name);
+      }
     }
     return ad;
   }

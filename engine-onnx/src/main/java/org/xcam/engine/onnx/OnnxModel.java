@@ -30,6 +30,8 @@ import org.xcam.api.LayerInfo;
 import org.xcam.api.Model;
 import org.xcam.api.ModelInfo;
 import org.xcam.api.ModelLoadException;
+import org.xcam.api.OutputKind;
+import org.xcam.api.UnsupportedCapabilityException;
 import org.xcam.api.Task;
 import org.xcam.api.Tensor;
 import org.xcam.api.UnknownNameException;
@@ -61,11 +63,17 @@ public final class OnnxModel implements Model {
   private final Set<Capability> caps;
   private final OrtSession forward;
   private final Map<String, OnnxLayer> hooks = new ConcurrentHashMap<>();
+  /** For each gradient capability the model lacks: the layer and the node that block it (for the error messages). */
+  private final Map<Capability, Blocker> blocked = new java.util.EnumMap<>(Capability.class);
+  /** Whether the model came from a bundle (whose TorchScript files the DJL engine can load). */
+  private final boolean isBundle;
   private volatile boolean closed;
+
+  private record Blocker(String layer, NodeProto node) { }
 
   private OnnxModel(OnnxGraph graph, OrtSupport ort, ModelInfo info, boolean fixedBatch, Map<String, long[]> shapes,
                     Map<String, Integer> types, Set<String> batchDep, Map<String, String> layerTensors,
-                    OrtSession forward) {
+                    OrtSession forward, boolean isBundle) {
     this.graph = graph;
     this.ort = ort;
     this.fixedBatch = fixedBatch;
@@ -74,20 +82,27 @@ public final class OnnxModel implements Model {
     this.batchDep = batchDep;
     this.layerTensors = layerTensors;
     this.forward = forward;
-    EnumSet<Capability> c = EnumSet.of(Capability.FORWARD, Capability.LAYER_CUT);
+    EnumSet<Capability> c = EnumSet.of(Capability.FORWARD);
     String out = graph.outputName();
+    if (!info.layers().isEmpty()) c.add(Capability.LAYER_CUT);
     if (info.defaultLayer() != null) {
       String t = layerTensors.get(info.defaultLayer());
-      if (Autodiff.firstUnsupported(graph, graph.closure(List.of(out), Set.of(t)), t, out) == null) {
+      NodeProto b = Autodiff.firstUnsupportedNode(graph, graph.closure(List.of(out), Set.of(t)), t, out, types);
+      if (b == null) {
         c.add(Capability.VJP);
         if (hasTangentRules(t)) c.add(Capability.HESSIAN_VECTOR_PRODUCT);
+      } else {
+        blocked.put(Capability.VJP, new Blocker(info.defaultLayer(), b));
       }
     }
-    if (Autodiff.firstUnsupported(graph, graph.closure(List.of(out), Set.of(graph.inputName())), graph.inputName(), out) == null) {
+    NodeProto bi = Autodiff.firstUnsupportedNode(graph, graph.closure(List.of(out), Set.of(graph.inputName())), graph.inputName(), out, types);
+    if (bi == null) {
       c.add(Capability.INPUT_GRADIENT);
       // the generated backward graph can swap rules (guided backprop, DeepLift) and return more gradients (FullGrad)
       c.add(Capability.MODIFIED_BACKWARD);
       c.add(Capability.BIAS_GRADIENTS);
+    } else {
+      blocked.put(Capability.INPUT_GRADIENT, new Blocker(LayerInfo.INPUT, bi));
     }
     this.caps = Set.copyOf(c);
     Map<String, Object> extra = new LinkedHashMap<>(info.extra());
@@ -95,7 +110,8 @@ public final class OnnxModel implements Model {
     extra.put("onnxOpset", graph.opset);
     extra.put("onnxFixedBatch", fixedBatch);
     this.info = new ModelInfo(info.name(), info.task(), info.labels(), info.input(), info.layers(), info.defaultLayer(),
-        info.source(), info.engine(), extra);
+        info.source(), info.engine(), extra, info.outputs());
+    this.isBundle = isBundle;
   }
 
   /**
@@ -128,6 +144,16 @@ public final class OnnxModel implements Model {
       }
     }
     OnnxGraph graph = OnnxGraph.read(file);
+    String outOpt = options.get("output");
+    if (outOpt != null && !outOpt.isBlank() && !outOpt.equals(graph.outputName())) {
+      String t = outOpt.trim();
+      if (!graph.producer.containsKey(t)) {
+        throw new InvalidInputException("engine option output=" + t + ": model " + file.getFileName() + " has no tensor of that name"
+            + " (closest: " + String.join(", ", closest(t, graph.producedTensors(), 5)) + ")");
+      }
+      graph = graph.withOutput(t);
+    }
+    OutputKind outputs = outputKind(manifest, options);
     if (graph.inputs.size() != 1) {
       throw new ModelLoadException("ONNX model " + file + " takes " + graph.inputs.size() + " inputs; xcam supports models with one image input [N, C, H, W]");
     }
@@ -179,8 +205,12 @@ public final class OnnxModel implements Model {
     }
     long[] outShape = shapes.get(graph.outputName());
     if (outShape == null || outShape.length != 2 || types.getOrDefault(graph.outputName(), 0) != 1) {
+      if (outOpt != null && !outOpt.isBlank()) {
+        throw new InvalidInputException("engine option output=" + graph.outputName() + ": that tensor has shape "
+            + Arrays.toString(outShape) + " at batch 1; xcam explains a float output [N, K] (e.g. the logits before post-processing)");
+      }
       throw new ModelLoadException("ONNX model " + file + ": first output '" + graph.outputName() + "' has shape "
-          + Arrays.toString(outShape) + "; xcam needs a float classifier output [N, K]");
+          + Arrays.toString(outShape) + "; xcam needs a float classifier output [N, K] (engine option output=TENSOR picks another tensor)");
     }
     int k = (int) outShape[1];
 
@@ -203,12 +233,18 @@ public final class OnnxModel implements Model {
     Task task;
     List<String> labels;
     Map<String, Object> extra;
+    String noLayers = null;
     if (manifest != null) {
+      List<String> unmapped = new ArrayList<>();
       for (String l : manifest.layers()) {
         String t = manifest.onnx().get(l);
         if (t == null) {
-          throw new ModelLoadException("bundle manifest of " + path + " maps no ONNX tensor for layer '" + l
-              + "' (the \"onnx\" map); re-export the bundle with tools/export_bundle.py");
+          unmapped.add(l);
+          continue;
+        }
+        if (outOpt != null && !outOpt.isBlank() && graph.cutBlocker(t) != null) {
+          unmapped.add(l);
+          continue;
         }
         if (!graph.producer.containsKey(t)) {
           throw new ModelLoadException("bundle manifest of " + path + " maps layer '" + l + "' to ONNX tensor '" + t
@@ -219,6 +255,14 @@ public final class OnnxModel implements Model {
         layers.add(new LayerInfo(l, chw(shapes.get(t))));
       }
       def = manifest.defaultLayer();
+      if (!unmapped.isEmpty()) {
+        LOG.warn("bundle {}: no ONNX tensor for layer(s) {} (the manifest's \"onnx\" map); the ONNX engine cannot cut there", path, unmapped);
+        if (!layerTensors.containsKey(def)) def = layers.isEmpty() ? null : layers.get(layers.size() - 1).name();
+        if (layers.isEmpty()) {
+          noLayers = "the bundle manifest maps no ONNX tensor for its layers " + unmapped + " (\"onnx\"); re-export it with"
+              + " tools/export_bundle.py, or load it with the TorchScript engine (--engine djl)";
+        }
+      }
       name = manifest.name();
       task = manifest.task();
       labels = manifest.labels();
@@ -232,21 +276,22 @@ public final class OnnxModel implements Model {
         long[] s = shapes.get(t);
         if (s != null && s.length == 4 && types.getOrDefault(t, 0) == 1 && !t.equals(graph.outputName())) fourD.add(t);
       }
-      if (fourD.isEmpty()) {
-        throw new ModelLoadException("ONNX model " + file + " has no 4-D tensors (no convolutional feature maps to cut at);"
-            + " xcam explains image classifiers with convolutional layers");
-      }
       for (String t : fourD) {
         if (graph.cutBlocker(t) == null) {
           layerTensors.put(t, t);
           layers.add(new LayerInfo(t, chw(shapes.get(t))));
         }
       }
-      if (layers.isEmpty()) {
-        throw new ModelLoadException("ONNX model " + file + " has 4-D tensors but none is a clean cut (the output always also"
-            + " reads the input around them); xcam cannot cut this graph");
+      if (fourD.isEmpty()) {
+        noLayers = "the graph has no 4-D float tensor [N, C, H, W] between the input and the output (no convolutional feature"
+            + " map to cut at); methods that need only forward passes or input gradients still run";
+      } else if (layers.isEmpty()) {
+        String t = fourD.get(fourD.size() - 1);
+        noLayers = "none of its " + fourD.size() + " 4-D tensors is a clean cut: the output also reads tensors that bypass"
+            + " them (e.g. '" + graph.bypass(t) + "' bypasses '" + t + "'); methods that need only forward passes or input"
+            + " gradients still run";
       }
-      def = layers.get(layers.size() - 1).name();
+      def = layers.isEmpty() ? null : layers.get(layers.size() - 1).name();
       for (LayerInfo l : layers) if (l.height() * l.width() > 1) def = l.name();
       String fn = file.getFileName().toString();
       name = options.getOrDefault("name", fn.endsWith(".onnx") ? fn.substring(0, fn.length() - 5) : fn);
@@ -261,11 +306,108 @@ public final class OnnxModel implements Model {
       }
       extra = Map.of();
     }
-    ModelInfo info = new ModelInfo(name, task, labels, spec, layers, def, path.toString(), OnnxEngineProvider.NAME, extra);
+    if (noLayers != null) {
+      LOG.info("ONNX model {}: no layer to cut at: {}", file.getFileName(), noLayers);
+      Map<String, Object> e = new LinkedHashMap<>(extra);
+      e.put(ModelInfo.NO_LAYERS_REASON, noLayers);
+      extra = e;
+    }
+    if (outOpt != null && !outOpt.isBlank()) {
+      Map<String, Object> e = new LinkedHashMap<>(extra);
+      e.put("onnxOutput", graph.outputName());
+      extra = e;
+    }
+    ModelInfo info = new ModelInfo(name, task, labels, spec, layers, def, path.toString(), OnnxEngineProvider.NAME, extra, outputs);
     OrtSession fwd = ort.session(graph.model, "forward session of " + file.getFileName());
     LOG.info("ONNX model {}: {} nodes, opset {}, {} layers (default {}), device {}", file.getFileName(), graph.nodes.size(),
         graph.opset, layers.size(), def, ort.device());
-    return new OnnxModel(graph, ort, info, fixedBatch, shapes, types, batchDep, layerTensors, fwd);
+    return new OnnxModel(graph, ort, info, fixedBatch, shapes, types, batchDep, layerTensors, fwd, manifest != null);
+  }
+
+  /** Engine option {@code outputs=} (overrides the manifest), else the manifest's {@code outputs}, else logits. */
+  private static OutputKind outputKind(BundleManifest manifest, Map<String, String> options) {
+    String v = options.get("outputs");
+    if (v != null) {
+      try {
+        return OutputKind.fromId(v);
+      } catch (InvalidInputException e) {
+        throw new InvalidInputException("engine option outputs=" + v + ": use logits (the default) or probabilities (the model"
+            + " applies sigmoid or softmax itself)");
+      }
+    }
+    return manifest == null ? OutputKind.LOGITS : manifest.outputs();
+  }
+
+  /**
+   * What still works when the gradient is blocked by {@code node} at {@code layer}: methods that need less, layers past
+   * the node, explaining a tensor before it ({@code output=}), and for bundles the TorchScript engine. Never names an
+   * engine that cannot load the file.
+   */
+  String advice(String layer, NodeProto node) {
+    List<String> ways = new ArrayList<>();
+    ways.add("methods that need only forward passes still run (rise, occlusion" + (info.layers().isEmpty() ? "" : ", scorecam, ablationcam") + ")");
+    int at = graph.producer.getOrDefault(node.getOutput(0), -1);
+    String out = graph.outputName();
+    List<String> later = new ArrayList<>();
+    for (LayerInfo l : info.layers()) {
+      String t = layerTensors.get(l.name());
+      Integer p = graph.producer.get(t);
+      if (p != null && p > at && !l.name().equals(layer)
+          && Autodiff.firstUnsupportedNode(graph, graph.closure(List.of(out), Set.of(t)), t, out, types) == null) later.add(l.name());
+    }
+    if (!later.isEmpty()) ways.add("gradients work at layer(s) after it: " + String.join(", ", later.subList(0, Math.min(3, later.size()))));
+    String before = outputBefore(layer, node);
+    if (before != null) {
+      ways.add("or explain the tensor before it, e.g. the logits before post-processing, with engine option output=" + before
+          + " (CLI: --engine-option output=" + before + ")");
+    }
+    if (isBundle) ways.add("or load the bundle's TorchScript files with --engine djl");
+    return String.join("; ", ways);
+  }
+
+  /** The last float [N, K] tensor computed before {@code node} from which the gradient to {@code layer} exists, or null. */
+  private String outputBefore(String layer, NodeProto node) {
+    String from = LayerInfo.INPUT.equals(layer) ? graph.inputName() : layerTensors.get(layer);
+    Set<String> ancestors = new HashSet<>();
+    for (int i : graph.closure(node.getInputList(), Set.of())) ancestors.addAll(graph.nodes.get(i).getOutputList());
+    String best = null;
+    for (String t : graph.producedTensors()) {
+      long[] s = shapes.get(t);
+      if (s == null || s.length != 2 || types.getOrDefault(t, 0) != 1 || !ancestors.contains(t) || t.equals(from)) continue;
+      if (from == null || !graph.freeInputs(graph.closure(List.of(t), Set.of(from))).contains(from)) continue; // not computed from the layer
+      if (Autodiff.firstUnsupportedNode(graph, graph.closure(List.of(t), Set.of(from)), from, t, types) != null) continue;
+      best = t;
+    }
+    return best;
+  }
+
+  /** An unsupported-gradient error with what still works appended. */
+  UnsupportedCapabilityException withAdvice(UnsupportedCapabilityException e, String layer) {
+    if (e instanceof Autodiff.Unsupported u) {
+      return new UnsupportedCapabilityException(e.getMessage() + "; " + advice(layer, u.node()), e.missing());
+    }
+    return e;
+  }
+
+  @Override public void require(Set<Capability> needed, String who) {
+    EnumSet<Capability> missing = needed.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(needed);
+    missing.removeAll(caps);
+    if (missing.isEmpty()) return;
+    String head = "'" + who + "' needs " + missing + " but model '" + info.name() + "' on engine 'onnx' offers only " + caps;
+    if (missing.contains(Capability.LAYER_CUT)) {
+      Object why = info.extra().get(ModelInfo.NO_LAYERS_REASON);
+      throw new UnsupportedCapabilityException(head + ": it has no layer to cut at (" + why + "); use a method that needs"
+          + " only forward passes (rise, occlusion) or input gradients (saliency, gradient-x-input, integrated-gradients, smoothgrad)", missing);
+    }
+    for (Capability c : List.of(Capability.VJP, Capability.INPUT_GRADIENT)) {
+      Blocker b = blocked.get(c);
+      if (missing.contains(c) && b != null) {
+        throw new UnsupportedCapabilityException(head + ": operator " + b.node().getOpType() + " (node '" + b.node().getName()
+            + "') between layer '" + b.layer() + "' and the output has no reverse-mode rule in the ONNX engine; "
+            + advice(b.layer(), b.node()), missing);
+      }
+    }
+    throw new UnsupportedCapabilityException(head + "; use a method that needs less", missing);
   }
 
   private static InputSpec inputSpec(Path file, BundleManifest manifest, long[] fixed, Map<String, String> options) {

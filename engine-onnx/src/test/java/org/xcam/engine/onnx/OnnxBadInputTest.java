@@ -74,23 +74,6 @@ class OnnxBadInputTest {
       assertThat(catchLoad(dir.resolve("missing.onnx"))).isInstanceOf(ModelLoadException.class).hasMessageContaining("does not exist");
     }
 
-    @Test @DisplayName("A model without 4-D tensors fails with ModelLoadException saying so")
-    void no4d(@TempDir Path dir) {
-      TestGraphs g = new TestGraphs(1, 1, 4, 4);
-      // in -> Identity(x) is 4-D; make the model read "in" directly through Flatten and Gemm instead
-      g.nodes.clear();
-      String flat = g.op("Flatten", "in", TestGraphs.i("axis", 1));
-      String y = g.op("Gemm", List.of(flat, g.weight(1, 16, 2)));
-      ModelProto m = g.model(y);
-      // drop the Identity the builder puts first (it would be a 4-D tensor)
-      ModelProto.Builder b = m.toBuilder();
-      b.getGraphBuilder().removeNode(0);
-      Path f = TestGraphs.write(b.build(), dir, "flat");
-      Throwable e = catchLoad(f);
-      assertThat(e).isInstanceOf(ModelLoadException.class).hasMessageContaining("no 4-D tensors");
-      oneLine(e);
-    }
-
     @Test @DisplayName("A missing external-data file fails with ModelLoadException naming it; present, the model loads")
     void externalData(@TempDir Path dir) throws IOException {
       ModelProto m = ModelProto.parseFrom(Files.readAllBytes(Ref.onnx()));
