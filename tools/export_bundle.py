@@ -21,19 +21,20 @@ What it writes (see docs/model-bundle.md)::
     reference/inputs/<i>.npy, reference/logits.json,
     reference/<L>.activation.npy, reference/<L>.gradient.npy
 
-How layers are cut:
+How layers are cut (any ``nn.Module``, no restructuring, no torch.fx): with forward hooks.
 
-* Sequential-style models (every module on the layer's path is an ``nn.Sequential``, like
-  ``Sequential(features=Sequential(...), pool, flatten, classifier)``): head = the modules up to and
-  including the layer, tail = the rest.
-* Anything else: ``torch.fx`` symbolic tracing with the layer's module kept as a leaf; head = the graph
-  up to the layer's output, tail = the rest with the activation as its only input. This fails, naming
-  the reason, when the model cannot be traced by fx (data-dependent control flow) or when the rest of
-  the network also needs something other than the layer's output (e.g. a layer inside a residual block:
-  the skip connection). Cut at a block boundary instead.
-* In-place operations (``nn.ReLU(inplace=True)``, ``F.relu(x, inplace=True)``) are switched off in the
-  exported copy: an in-place op after the cut would modify the activation that the tail and the
-  gradient need (torchvision's DenseNet applies an in-place ReLU after ``features.norm5``).
+* head = the model run until the layer's module has produced its output, which is copied (so in-place operations
+  later in ``forward`` cannot change what was captured) and returned; nothing after it runs;
+* tail = the model with the layer's module replaced by one that returns the given activation (a copy: in-place
+  operations after the cut, such as DenseNet's ``F.relu(features, inplace=True)``, modify the copy), running the
+  rest of ``forward`` as written: Python control flow, post-processing (sigmoid, operating-point rescaling with
+  boolean-mask indexing, ...) and all. The part of ``forward`` before the layer runs on a dummy input and is removed
+  from the trace (``torch.jit.freeze`` drops what the output does not need).
+
+Both are traced to TorchScript. A layer is refused, with the reason, when its module is not called exactly once,
+returns something other than a tensor, or when the rest of the network also reads something computed before the
+layer (a skip connection around it: found with autograd, naming the first module after the cut that reads it).
+Cut at a block boundary instead (``layer4``, not ``layer4.0.conv1``).
 
 Checks before anything is written (the export fails, leaving nothing behind, when one does not hold):
 
@@ -78,96 +79,176 @@ def _no_inplace(model):
     return m
 
 
-def _is_sequential_path(model, path):
-    mod = model
-    for part in path:
-        if not isinstance(mod, nn.Sequential):
-            return False
-        names = [n for n, _ in mod.named_children()]
-        if part not in names:
-            return False
-        mod = getattr(mod, part)
-    return True
+class _Stop(BaseException):
+    """Raised by the head's hook to stop ``forward`` once the layer has run (BaseException: a model's own
+    ``except Exception`` cannot swallow it)."""
+
+    def __init__(self, value):
+        super().__init__()
+        self.value = value
 
 
-def _split_sequential(mod, path):
-    names = [n for n, _ in mod.named_children()]
-    children = list(mod.children())
-    i = names.index(path[0])
-    if len(path) == 1:
-        head, tail = children[:i + 1], children[i + 1:]
-    else:
-        h, t = _split_sequential(children[i], path[1:])
-        head, tail = children[:i] + [h], [t] + children[i + 1:]
-    return nn.Sequential(*head), nn.Sequential(*tail)
+class _Head(nn.Module):
+    """model(x) run until module ``layer`` has produced its output; returns a copy of that output."""
+
+    def __init__(self, model, layer):
+        super().__init__()
+        self.model = model
+        self.layer = layer
+
+    def forward(self, x):
+        def stop(module, inputs, output):
+            raise _Stop(output.clone())
+
+        handle = self.model.get_submodule(self.layer).register_forward_hook(stop)
+        try:
+            self.model(x)
+        except _Stop as s:
+            return s.value
+        finally:
+            handle.remove()
+        raise ExportError("layer %r did not run in forward" % self.layer)
 
 
-def _split_fx(model, layer):
-    import torch.fx as fx
+class _Inject(nn.Module):
+    """Stands in for the layer's module in the tail: returns (a copy of) the activation given to the tail."""
 
-    class Tracer(fx.Tracer):
-        def is_leaf_module(self, m, qualname):
-            return qualname == layer or super().is_leaf_module(m, qualname)
+    def __init__(self):
+        super().__init__()
+        self.value = None
 
-    try:
-        graph = Tracer().trace(model)
-    except Exception as e:  # noqa: BLE001
-        raise ExportError("layer %r: the model is not nn.Sequential along that path and torch.fx cannot trace it (%s); "
-                          "wrap the model so the layer sits in an nn.Sequential, or pass a layer fx can reach"
-                          % (layer, str(e).splitlines()[0] if str(e) else type(e).__name__))
-    for n in graph.nodes:
-        if "inplace" in n.kwargs:
-            kw = dict(n.kwargs)
-            kw["inplace"] = False
-            n.kwargs = kw
-    cut = [n for n in graph.nodes if n.op == "call_module" and n.target == layer]
-    if len(cut) != 1:
-        raise ExportError("layer %r is called %d times in the traced model; a cut point must be called exactly once"
-                          % (layer, len(cut)))
-    cut = cut[0]
-    order = list(graph.nodes)
-    pos = {n: i for i, n in enumerate(order)}
-    # head: everything the cut node depends on
-    head_g = fx.Graph()
-    env = {}
-    for n in order[:pos[cut] + 1]:
-        env[n] = head_g.node_copy(n, lambda a: env[a])
-    head_g.output(env[cut])
-    # tail: everything after the cut; it may use only the cut node (and constants / attributes)
-    tail_g = fx.Graph()
-    env2 = {}
-    env2[cut] = tail_g.placeholder("activation")
-    before = set(order[:pos[cut]])
-    for n in order[pos[cut] + 1:]:
-        for a in n.all_input_nodes:
-            if a in before and a.op not in ("get_attr",):
-                raise ExportError("layer %r is not a cut point: %r after it still needs %r from before it (a skip "
-                                  "connection?); choose a layer at a block boundary" % (layer, n.name, a.name))
-            if a in before and a not in env2:
-                env2[a] = tail_g.node_copy(a, lambda b: env2[b])
-        if n.op == "output":
-            tail_g.output(env2[n.args[0]] if isinstance(n.args[0], fx.Node) else n.args[0])
-        else:
-            env2[n] = tail_g.node_copy(n, lambda b: env2[b])
-    head = fx.GraphModule(model, head_g)
-    tail = fx.GraphModule(model, tail_g)
-    head.graph.eliminate_dead_code()
-    tail.graph.eliminate_dead_code()
-    head.recompile()
-    tail.recompile()
-    return head, tail
+    def forward(self, *args, **kwargs):
+        return self.value.clone()
 
 
-def split_model(model, layer):
-    """(head, tail) eager modules such that tail(head(x)) == model(x), for a module path ``layer``."""
-    path = layer.split(".")
+class _Tail(nn.Module):
+    """The rest of model.forward after module ``layer``, with that module's output replaced by the activation.
+
+    What ``forward`` computes before the layer runs on a zero input of the right shape; nothing of it reaches the
+    output of a clean cut (checked), and freezing the trace removes it."""
+
+    def __init__(self, model, layer, chw):
+        super().__init__()
+        self.model = copy.deepcopy(model)
+        parent, _, name = layer.rpartition(".")
+        self.inject = _Inject()
+        setattr(self.model.get_submodule(parent) if parent else self.model, name, self.inject)
+        self.chw = tuple(chw)
+
+    def forward(self, activation):
+        self.inject.value = activation
+        try:
+            return self.model(activation.new_zeros((activation.shape[0],) + self.chw))
+        finally:
+            self.inject.value = None
+
+
+def _depends_on(t, x):
+    """Whether tensor ``t`` was computed from leaf ``x`` (walks the autograd graph; no backward pass)."""
+    if not isinstance(t, torch.Tensor) or t.grad_fn is None:
+        return False
+    seen, todo = set(), [t.grad_fn]
+    while todo:
+        f = todo.pop()
+        if f is None or f in seen:
+            continue
+        seen.add(f)
+        if getattr(f, "variable", None) is x:
+            return True
+        todo.extend(g for g, _ in f.next_functions)
+    return False
+
+
+def _check_cut(model, layer, x, chw):
+    """Raises ExportError (with the reason) unless ``layer`` is a clean cut of ``model`` at input ``x``."""
     names = dict(model.named_modules())
     if layer not in names or layer == "":
         avail = [n for n in names if n][:40]
         raise ExportError("unknown layer %r; module paths in this model include: %s" % (layer, ", ".join(avail)))
-    if _is_sequential_path(model, path):
-        return _split_sequential(model, path)
-    return _split_fx(model, layer)
+    calls = []
+    h = names[layer].register_forward_hook(lambda m, i, o: calls.append(o))
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        h.remove()
+    if len(calls) != 1:
+        raise ExportError("layer %r is called %d times in forward; a cut point must run exactly once (a shared module "
+                          "such as a ReLU used twice cannot be cut; choose the block that contains it)" % (layer, len(calls)))
+    if not isinstance(calls[0], torch.Tensor):
+        raise ExportError("layer %r returns %s, not a tensor; cut at a module that returns one tensor"
+                          % (layer, type(calls[0]).__name__))
+    # does anything after the cut read a value computed before it (a skip connection around the layer)?
+    tail = _Tail(model, layer, chw).eval()
+    xr = x[:1].clone().requires_grad_(True)
+    with torch.no_grad():
+        a = _Head(model, layer)(x[:1])
+    tail.inject.value = None
+    after, culprit = {"on": False}, []
+
+    def mark(m, i, o):
+        after["on"] = True
+
+    def look(name):
+        def pre(m, inputs):
+            if after["on"] and not culprit and any(_depends_on(t, xr) for t in inputs):
+                culprit.append(name)
+        return pre
+
+    hooks = [tail.inject.register_forward_hook(mark)]
+    for n, m in tail.model.named_modules():
+        if m is not tail.inject and n:
+            hooks.append(m.register_forward_pre_hook(look(n)))
+    try:
+        tail.inject.value = a
+        with torch.enable_grad():
+            y = tail.model(xr)
+    finally:
+        tail.inject.value = None
+        for hk in hooks:
+            hk.remove()
+    if _depends_on(y, xr):
+        if culprit:
+            raise ExportError("layer %r is not a cut point: %r after it still needs a value computed before it (a skip "
+                              "connection?); choose a layer at a block boundary" % (layer, culprit[0]))
+        raise ExportError("layer %r is not a cut point: the output still depends on values computed before it (a skip "
+                          "connection?); choose a layer at a block boundary" % layer)
+
+
+def split_model(model, layer, chw):
+    """(head, tail) eager modules such that tail(head(x)) == model(x), for a module path ``layer`` and inputs
+    [N, *chw]; raises ExportError when ``layer`` is not a clean cut."""
+    x = torch.randn((2,) + tuple(chw), generator=torch.Generator().manual_seed(5))
+    _check_cut(model, layer, x, chw)
+    return _Head(model, layer).eval(), _Tail(model, layer, chw).eval()
+
+
+def _trace(module, example):
+    """Traces ``module`` and freezes it: submodule calls are inlined and what the output does not need (the tail's
+    dummy pre-cut computation) is removed; numerics are kept (no conv/batch-norm folding)."""
+    with torch.no_grad():
+        traced = torch.jit.trace(module, example, check_trace=False)
+    return torch.jit.freeze(traced.eval(), optimize_numerics=False)
+
+
+def _eager_reference(model, layer, x0, target):
+    """Activation at ``layer`` and d output[0, target] / d activation on the unmodified eager model, with hooks (as
+    pytorch-grad-cam does, but with the activation replaced by a leaf copy, so an in-place op after the layer cannot
+    change it): the independent reference for the traced cut and the engines."""
+    box = {}
+
+    def swap(m, i, o):
+        box["a"] = o.detach().clone().requires_grad_(True)
+        return box["a"].clone()
+
+    h = model.get_submodule(layer).register_forward_hook(swap)
+    try:
+        with torch.enable_grad():
+            y = model(x0)
+            (g,) = torch.autograd.grad(y[0, target], box["a"])
+    finally:
+        h.remove()
+    return box["a"].detach(), g.detach()
 
 
 # --------------------------------------------------------------------------------------------- checks
@@ -261,13 +342,15 @@ def _onnx_layer_tensors(onnx_path, layers, acts, x, model_out, onnx_check, scope
 
 def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, channels=3, height=224, width=224,
                   mean=None, std=None, default_layer=None, reference_inputs=None, onnx=True, opset=13,
-                  rtol=1e-5, onnx_check=True, overwrite=False, quiet=False, extra=None):
+                  rtol=1e-5, onnx_check=True, overwrite=False, quiet=False, extra=None, outputs=None):
     """Export ``model`` with cuts at ``layers`` (module paths) as an xcam bundle in ``out_dir``.
 
     reference_inputs: normalised inputs [N, C, H, W] (numpy or torch) recorded under reference/ with their
-    logits, and (input 0) each layer's activation and gradient of the top logit; default: 2 seeded N(0,1)
-    tensors. extra: further manifest fields (e.g. {"anatomy": {...}} for task anatomy-detection), written
-    as given. Returns the manifest dict. Raises ExportError (nothing written) when a check fails.
+    outputs, and (input 0) each layer's activation and gradient of the top output, and the input gradient; default:
+    2 seeded N(0,1) tensors. outputs: "logits" or "probabilities" (the model applies sigmoid/softmax itself); when not
+    given and every output lies in [0, 1] on the reference inputs, the export stops and asks. extra: further
+    manifest fields (e.g. {"anatomy": {...}} for task anatomy-detection), written as given. Returns the manifest dict. Raises ExportError (nothing written)
+    when a check fails.
     """
     if task == "anatomy-detection" and "anatomy" not in (extra or {}):
         raise ExportError("task anatomy-detection needs extra={'anatomy': {...}} (regions, pathologies, boxFormat); "
@@ -289,9 +372,15 @@ def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, 
     if os.path.exists(out_dir) and not overwrite:
         raise ExportError("%s exists; pass overwrite=True (--overwrite) to replace it" % out_dir)
 
+    if outputs not in (None, "logits", "probabilities"):
+        raise ExportError("outputs must be 'logits' or 'probabilities', not %r" % (outputs,))
+    if outputs == "probabilities" and task == "regression":
+        raise ExportError("a regression model's outputs are used as they are; drop outputs='probabilities'")
+
     torch.manual_seed(0)
+    original = copy.deepcopy(model).eval()   # the unmodified model: the independent reference gradients
     model = _no_inplace(model)
-    for p in model.parameters():
+    for p in list(model.parameters()) + list(original.parameters()):
         p.requires_grad_(False)
     if reference_inputs is None:
         g = torch.Generator().manual_seed(1234)
@@ -312,6 +401,12 @@ def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, 
         labels = ["output%d" % i for i in range(k)]
     if len(labels) != k:
         raise ExportError("%d labels given but the model has %d outputs" % (len(labels), k))
+    if outputs is None:
+        if task != "regression" and float(y_eager.min()) >= 0 and float(y_eager.max()) <= 1:
+            raise ExportError("every output lies in [0, 1] on the reference inputs: if the model applies sigmoid or "
+                              "softmax itself, pass outputs='probabilities' (--outputs probabilities), so that "
+                              "--target all:P thresholds them directly; if they are logits, pass outputs='logits'")
+        outputs = "logits"
 
     parent = os.path.dirname(out_dir)
     os.makedirs(parent, exist_ok=True)
@@ -330,31 +425,42 @@ def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, 
         traced.save(os.path.join(tmp, "model.pt"))
         report = {"model.pt vs eager": e}
         acts = {}
+        top = int(y_ts[0].argmax())
+        chw = (channels, height, width)
         for layer in layers:
-            head, tail = split_model(model, layer)
-            head.eval()
-            tail.eval()
+            head, tail = split_model(model, layer, chw)
             with torch.no_grad():
-                a = head(xr)
-                th = torch.jit.trace(head, xr, check_trace=False)
-                tt = torch.jit.trace(tail, a, check_trace=False)
+                th = _trace(head, xr)
+                a = th(xr)
+                tt = _trace(tail, a)
                 ab = th(xb)
                 y2 = tt(ab)
             e = _rel(y2, y_ts)
             if e > rtol:
                 raise ExportError("layer %r: tail(head(x)) differs from model(x) by %.3g (relative) > %g; this layer is "
-                                  "not a clean cut point" % (layer, e, rtol))
+                                  "not a clean cut point (the rest of forward depends on the input in a way the cut "
+                                  "cannot carry)" % (layer, e, rtol))
             report["tail(head(x)) at " + layer] = e
             th.save(os.path.join(tmp, "layers", layer + ".head.pt"))
             tt.save(os.path.join(tmp, "layers", layer + ".tail.pt"))
             acts[layer] = ab.detach()
-            # reference activation and gradient (input 0, top logit), through the traced cut
+            # reference activation and gradient (input 0, top output): eager, on the unmodified model, with hooks;
+            # the traced cut must reproduce them
+            a_ref, g_ref = _eager_reference(original, layer, xr[:1], top)
             a0 = th(xr[:1]).detach().requires_grad_(True)
-            out0 = tt(a0)[0]
-            top = int(y_ts[0].argmax())
-            (g,) = torch.autograd.grad(out0[top], a0)
-            np.save(os.path.join(tmp, "reference", layer + ".activation.npy"), a0.detach()[0].numpy().astype(np.float32))
-            np.save(os.path.join(tmp, "reference", layer + ".gradient.npy"), g[0].numpy().astype(np.float32))
+            (g,) = torch.autograd.grad(tt(a0)[0, top], a0)
+            report["activation traced vs eager at " + layer] = _rel(a0.detach(), a_ref)
+            report["gradient traced vs eager at " + layer] = eg = _rel(g, g_ref)
+            if eg > 1e-4 and float(g_ref.abs().max()) > 0:
+                raise ExportError("layer %r: the gradient through the traced head and tail differs from the eager "
+                                  "model's by %.3g (relative) > 1e-4" % (layer, eg))
+            np.save(os.path.join(tmp, "reference", layer + ".activation.npy"), a_ref[0].numpy().astype(np.float32))
+            np.save(os.path.join(tmp, "reference", layer + ".gradient.npy"), g_ref[0].numpy().astype(np.float32))
+        # input gradient of the top output (eager, unmodified model) for input-gradient methods
+        x0 = xr[:1].clone().requires_grad_(True)
+        with torch.enable_grad():
+            (gin,) = torch.autograd.grad(original(x0)[0, top], x0)
+        np.save(os.path.join(tmp, "reference", "input.gradient.npy"), gin[0].numpy().astype(np.float32))
 
         onnx_map = {}
         if onnx:
@@ -373,14 +479,17 @@ def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, 
         with open(os.path.join(tmp, "reference", "logits.json"), "w") as fh:
             json.dump({"inputs": ["inputs/%d.npy" % i for i in range(xr.shape[0])], "logits": logits,
                        "predicted": [int(np.argmax(r)) for r in logits],
-                       "gradients": {"input": 0, "target": "index of the largest output of input 0 (%d)"
-                                     % int(np.argmax(logits[0])),
-                                     "files": {L: [L + ".activation.npy", L + ".gradient.npy"] for L in layers}},
+                       "gradients": {"input": 0, "target": "index of the largest output of input 0 (%d)" % top,
+                                     "method": "eager model with forward hooks (the activation replaced by a leaf "
+                                               "copy), torch.autograd.grad",
+                                     "files": {L: [L + ".activation.npy", L + ".gradient.npy"] for L in layers},
+                                     "inputGradient": "input.gradient.npy"},
+                       "outputs": outputs,
                        "checks": report, "torch": torch.__version__}, fh, indent=1)
 
         manifest = {"format": FORMAT, "name": name, "task": task, "labels": list(labels),
                     "input": {"channels": channels, "height": height, "width": width, "mean": mean, "std": std},
-                    "layers": list(layers), "defaultLayer": default_layer}
+                    "layers": list(layers), "defaultLayer": default_layer, "outputs": outputs}
         if onnx_map:
             manifest["onnx"] = onnx_map
         for k2, v in (extra or {}).items():
@@ -451,6 +560,8 @@ def main(argv=None):
     ap.add_argument("--opset", type=int, default=13)
     ap.add_argument("--overwrite", action="store_true")
     ap.add_argument("--extra", help="JSON file with further manifest fields, e.g. {\"anatomy\": {...}}")
+    ap.add_argument("--outputs", choices=("logits", "probabilities"),
+                    help="what the outputs are; required when they all lie in [0, 1] (the model applies sigmoid/softmax)")
     a = ap.parse_args(argv)
     try:
         labels = a.labels
@@ -466,7 +577,7 @@ def main(argv=None):
         export_bundle(model, a.layers, a.out, name=a.name, task=a.task, labels=labels, channels=a.channels,
                       height=a.height, width=a.width, mean=a.mean, std=a.std, default_layer=a.default_layer,
                       reference_inputs=ref, onnx=not a.no_onnx, opset=a.opset, overwrite=a.overwrite,
-                      extra=json.load(open(a.extra)) if a.extra else None)
+                      extra=json.load(open(a.extra)) if a.extra else None, outputs=a.outputs)
     except ExportError as e:
         print("export_bundle: error: %s" % e, file=sys.stderr)
         return 2
