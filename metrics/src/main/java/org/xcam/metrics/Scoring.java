@@ -17,7 +17,7 @@ import org.xcam.api.Tensor;
  * between the model's normalised input and pixel space, and builds baselines.
  *
  * <p>Scores ({@code score} option): {@code auto} is the explained class's probability, softmax for a multiclass model
- * and sigmoid for a multilabel one, and the objective's raw value for regression or category-independent objectives;
+ * and sigmoid for a multilabel one (the output itself when the model's outputs are probabilities), and the objective's raw value for regression or category-independent objectives;
  * {@code softmax}, {@code sigmoid} and {@code logit} force one. Perturbations that mean "pixel values" (masking
  * {@code x ⊙ M}, the zeros baseline) act in pixel space {@code x * std + mean}, so "zeros" is a black image whatever
  * the normalisation; a blur commutes with the per-channel affine map, so it runs on the normalised tensor directly.
@@ -81,7 +81,7 @@ final class Scoring {
     String m = mode;
     if ("auto".equals(m)) {
       Task t = model.info().task();
-      if (k < 0 || t == Task.REGRESSION) return objective.value(row);
+      if (k < 0 || t == Task.REGRESSION || model.info().outputsProbabilities()) return objective.value(row);
       m = t == Task.MULTILABEL ? "sigmoid" : "softmax";
     }
     if (k < 0) return objective.value(row);

@@ -34,7 +34,8 @@ import picocli.CommandLine.Option;
  * ({@code hook.activation} then one fused {@code hook.tailWithGradient}, nothing into the head or the parameters).
  * Input-level methods are divided by the same minimum at the layer {@code input} (one forward + one VJP to the input).
  *
- * <p>Models: every {@code --model}; without one, the pytorch-grad-cam reference bundle (phantom-small) plus every
+ * <p>Models: every {@code --model} (a bundle, or a plain {@code .onnx} file with {@code --engine onnx}; engine options
+ * such as {@code outputs=probabilities} with {@code --engine-option}); without one, the pytorch-grad-cam reference bundle (phantom-small) plus every
  * bundle directory found under {@code --models-dir} (default {@code tools/.work} and {@code bench-models};
  * {@code python3 tools/gen_torchvision.py --bundles} writes a torchvision resnet18 bundle to the first). The minimum and the method are timed alternately ({@code --repeats} pairs
  * after {@code --warmup} pairs) so that load on a shared machine hits both alike; the ratio reported is min/min
@@ -58,6 +59,9 @@ public final class GradientBench implements Callable<Integer> {
 
   @Option(names = "--engine", defaultValue = "djl", description = "Engine (default: ${DEFAULT-VALUE}).")
   String engine;
+
+  @Option(names = "--engine-option", description = "Engine option name=value (repeatable), e.g. device=cpu, outputs=probabilities.")
+  Map<String, String> engineOptions = new LinkedHashMap<>();
 
   @Option(names = "--methods", split = ",", description = "Methods to time, each NAME or NAME:key=value[&key=value] "
       + "(default: the whole gradient family; methods the engine cannot run are listed as skipped).")
@@ -83,7 +87,7 @@ public final class GradientBench implements Callable<Integer> {
     List<Path> targets = BenchModels.targets(models, modelsDirs, false);
     StringBuilder csv = new StringBuilder("model,engine,layer,batch,method,method_ms_per_image,minimum_ms_per_image,ratio_of_minima,median_paired_ratio\n");
     for (Path bundle : targets) {
-      try (Model model = xcam.load(bundle, engine, Map.of())) {
+      try (Model model = xcam.load(bundle, engine, engineOptions)) {
         benchModel(xcam, model, csv);
       }
     }
@@ -101,8 +105,9 @@ public final class GradientBench implements Callable<Integer> {
     String l = layer != null ? layer : model.info().defaultLayer();
     Tensor x = input(model);
     Runnable atLayer = baseline(model, l, x), atInput = baseline(model, LayerInfo.INPUT, x);
-    System.out.printf(Locale.ROOT, "%nmodel %s (%s), engine %s, layer %s, batch %d, input %s, %d paired repeats%n",
-        model.info().name(), model.info().source(), model.info().engine(), l, batch, Arrays.toString(x.shape()), repeats);
+    System.out.printf(Locale.ROOT, "%nmodel %s (%s, %.1f MB on disk), engine %s, layer %s, batch %d, input %s, %d paired repeats%n",
+        model.info().name(), model.info().source(), megabytes(Path.of(model.info().source())), model.info().engine(), l, batch,
+        Arrays.toString(x.shape()), repeats);
     System.out.printf(Locale.ROOT, "| %-34s | %-11s | %14s | %14s | %9s | %12s |%n", "method", "layer", "method ms/img",
         "minimum ms/img", "ratio", "median ratio");
     System.out.printf(Locale.ROOT, "|%s|%s|%s|%s|%s|%s|%n", "-".repeat(36), "-".repeat(13), "-".repeat(16), "-".repeat(16),
@@ -155,6 +160,15 @@ public final class GradientBench implements Callable<Integer> {
       tm[i] = time(method);
     }
     return new double[][] {{Arrays.stream(tb).min().orElseThrow()}, {Arrays.stream(tm).min().orElseThrow()}, tb, tm};
+  }
+
+  /** Size of a bundle directory or model file, for the report. */
+  static double megabytes(Path p) {
+    try (var s = Files.walk(p)) {
+      return s.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum() / 1e6;
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
   }
 
   private static double time(Runnable r) {

@@ -86,10 +86,14 @@ final class CamBoxesDetector implements Detector {
     return out;
   }
 
-  /** Softmax (multiclass) or sigmoid (otherwise) of the classifier's outputs, flat [N*K], in float as stored. */
+  /**
+   * Softmax (multiclass) or sigmoid (otherwise) of the classifier's outputs, flat [N*K], in float as stored; the outputs
+   * themselves when the model's outputs are already probabilities.
+   */
   static float[] probabilities(Model m, Tensor x) {
     float[] y = m.forward(x).toArray();
     int k = m.info().numOutputs(), n = y.length / k;
+    if (m.info().outputsProbabilities()) return y;
     if (m.info().task() == Task.MULTICLASS) {
       for (int i = 0; i < n; i++) {
         double mx = Double.NEGATIVE_INFINITY, sum = 0;

@@ -112,7 +112,7 @@ public abstract class GradientCam implements Explainer {
   protected boolean categoryIndependent() { return false; }
 
   /** The objective of a category-independent method. */
-  protected Objective independentObjective(ModelInfo info) { return Objectives.categoryIndependent(info.task()); }
+  protected Objective independentObjective(ModelInfo info) { return Objectives.categoryIndependent(info); }
 
   /** False for methods that need activations only (EigenCAM): then the cost is one head and one tail (the score). */
   protected boolean needsGradient() { return true; }

@@ -45,7 +45,7 @@ final class HessianCiam extends GradientCam {
       case "log-sum-exp" -> Objectives.logSumExp();
       case "sum-sigmoid" -> Objectives.sumSigmoid();
       case "max-logit" -> Objectives.maxLogit();
-      default -> Objectives.categoryIndependent(info.task());
+      default -> Objectives.categoryIndependent(info);
     };
   }
 

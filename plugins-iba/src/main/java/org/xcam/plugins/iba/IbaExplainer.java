@@ -254,7 +254,7 @@ public final class IbaExplainer implements Explainer {
     if ((regressionLoss || info.task() == Task.REGRESSION) && o.classIndex() >= 0) {
       return ModelLoss.regression(o.classIndex(), regression, targetValue, cleanRow[o.classIndex()]);
     }
-    return ModelLoss.forObjective(info.task(), o, regression, targetValue, cleanRow);
+    return ModelLoss.forObjective(info.task(), info.outputsProbabilities(), o, regression, targetValue, cleanRow);
   }
 
   /** The noise seed of the q-th objective of an image: independent of the image's position in the batch. */

@@ -126,6 +126,33 @@ public interface ModelLoss {
    *
    * @param cleanRow the model's output on the unmodified input (for {@code dv})
    */
+  /**
+   * As {@link #forObjective(Task, Objective, RegressionLoss, double, float[])} for a model whose class outputs are
+   * already probabilities (it applies sigmoid or softmax itself): {@code -log p_k} (cross-entropy and BCE with label 1
+   * both reduce to it), {@code p_k} clamped at 1e-12.
+   */
+  static ModelLoss forObjective(Task task, boolean probabilities, Objective objective, RegressionLoss regression, double target,
+                                float[] cleanRow) {
+    int k = objective.classIndex();
+    if (!probabilities || k < 0 || task == Task.REGRESSION) return forObjective(task, objective, regression, target, cleanRow);
+    if (k >= cleanRow.length) {
+      throw new InvalidInputException("target index " + k + " out of range; the model has " + cleanRow.length + " outputs");
+    }
+    return negativeLogProbability(k);
+  }
+
+  /** {@code -log p_k} on a probability output, gradient {@code -1/p_k} at k ({@code p_k} clamped at 1e-12). */
+  static ModelLoss negativeLogProbability(int k) {
+    return new ModelLoss() {
+      @Override public double value(float[] y) { return -Math.log(Math.max(y[k], 1e-12)); }
+      @Override public double[] gradient(float[] y) {
+        double[] g = new double[y.length];
+        g[k] = y[k] > 1e-12 ? -1.0 / y[k] : 0;
+        return g;
+      }
+    };
+  }
+
   static ModelLoss forObjective(Task task, Objective objective, RegressionLoss regression, double target, float[] cleanRow) {
     int k = objective.classIndex();
     if (k < 0) return objective(objective);
