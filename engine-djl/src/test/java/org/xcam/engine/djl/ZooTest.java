@@ -52,6 +52,25 @@ class ZooTest {
     return l.stream();
   }
 
+  /**
+   * The bound for a recorded gradient: 1e-4, or twice the float32 noise of the reference itself when that is larger
+   * ({@code reference/float64.json}, written by tools/zoo.py: the same model in float64). Deep random-weight networks
+   * have ill-conditioned early-layer and input gradients, so PyTorch in float32 is that far from its own float64
+   * result (and from itself with another thread count); no float32 engine can be held closer.
+   */
+  @SuppressWarnings("unchecked")
+  static double tolerance(Path bundle, String layer) {
+    Path f = bundle.resolve("reference/float64.json");
+    if (!Files.isRegularFile(f)) return 1e-4;
+    try {
+      Map<String, Object> m = (Map<String, Object>) Json.parse(Files.readString(f));
+      Object e = ((Map<String, Object>) m.get("layers")).get(layer);
+      return e == null ? 1e-4 : Math.max(1e-4, 2 * ((Number) ((Map<String, Object>) e).get("maxRel")).doubleValue());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static double rel(Tensor a, Tensor b) {
     double d = 0, m = 0;
     for (int i = 0; i < b.size(); i++) {
@@ -65,7 +84,7 @@ class ZooTest {
   static Tensor npy(Path bundle, String f) { return Tensor.readNpy(bundle.resolve("reference").resolve(f)).unsqueeze(); }
 
   @ParameterizedTest(name = "{0}") @MethodSource("bundles")
-  @DisplayName("Bundle through DJL: outputs, every layer's activation and gradient, and the input gradient equal the eager model's within 1e-4")
+  @DisplayName("Bundle through DJL: outputs, every layer's activation and gradient, and the input gradient equal the eager model's within 1e-4 (or its float32 noise)")
   @SuppressWarnings("unchecked")
   void bundle(Path bundle) throws IOException {
     Map<String, Object> json = (Map<String, Object>) Json.parse(Files.readString(bundle.resolve("reference/logits.json")));
@@ -96,14 +115,14 @@ class ZooTest {
         errs.put(l + " activation", ea);
         errs.put(l + " gradient", eg);
         assertThat(ea).as(l + " activation").isLessThanOrEqualTo(1e-4);
-        assertThat(eg).as(l + " gradient").isLessThanOrEqualTo(1e-4);
+        assertThat(eg).as(l + " gradient").isLessThanOrEqualTo(tolerance(bundle, l));
         // the fused path gives the same gradient
-        assertThat(rel(h.tailWithGradient(a, y -> gy).gradient(), npy(bundle, l + ".gradient.npy"))).isLessThanOrEqualTo(1e-4);
+        assertThat(rel(h.tailWithGradient(a, y -> gy).gradient(), npy(bundle, l + ".gradient.npy"))).isLessThanOrEqualTo(tolerance(bundle, l));
       }
       double ei = rel(m.layer(LayerInfo.INPUT).vjp(x0, gy), npy(bundle, "input.gradient.npy"));
       errs.put("input gradient", ei);
       REPORT.put(bundle.getFileName().toString(), errs.toString());
-      assertThat(ei).as("input gradient").isLessThanOrEqualTo(1e-4);
+      assertThat(ei).as("input gradient").isLessThanOrEqualTo(tolerance(bundle, "input"));
     }
   }
 

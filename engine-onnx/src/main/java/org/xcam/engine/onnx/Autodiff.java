@@ -669,18 +669,36 @@ final class Autodiff {
     if (!OnnxGraph.attrString(n, "mode", "constant").equals("constant")) throw unsupported(n, "its input in mode '"
         + OnnxGraph.attrString(n, "mode", "constant") + "' (only constant padding has a rule)");
     long[] pads = opset >= 11 ? (n.getInputCount() > 1 ? constInts(n.getInput(1)) : null) : OnnxGraph.attrInts(n, "pads");
-    if (pads == null || (n.getInputCount() > 3 && !n.getInput(3).isEmpty())) throw unsupported(n, "pads that are not a constant of the graph");
+    if (n.getInputCount() > 3 && !n.getInput(3).isEmpty()) throw unsupported(n, "its input with an axes input (opset 18)");
     long[] sx = shape(n.getInput(0));
     int rank = sx.length;
+    boolean negative = false;
+    if (pads != null) for (long v : pads) negative |= v < 0;
+    if (pads == null || negative || dataDep.contains(n.getInput(0))) return padAtRunTime(n, g);
     long[] starts = new long[rank], ends = new long[rank], axes = new long[rank];
     for (int k = 0; k < rank; k++) {
-      if (pads[k] < 0 || pads[rank + k] < 0) throw unsupported(n, "negative pads (cropping)");
       starts[k] = pads[k];
       ends[k] = pads[k] + sx[k];
       axes[k] = k;
     }
     if (rank > 0 && batchDep.contains(n.getInput(0))) ends[0] = Long.MAX_VALUE; // batch axis: keep all items
     return slice(g, starts, ends, axes);
+  }
+
+  /**
+   * Constant-mode Pad whose pads are computed (Swin's window padding) or negative (cropping): with p the pads,
+   * {@code dx = Slice(Pad(g, max(-p, 0)), max(p_begin, 0), max(p_begin, 0) + shape(x))}: cropped borders come back as
+   * zeros, padded ones are cut off.
+   */
+  private String padAtRunTime(NodeProto n, String g) {
+    if (opset < 12) throw unsupported(n, "pads that are not non-negative constants (the rule needs opset >= 12)");
+    String x = n.getInput(0);
+    int rank = shape(x).length;
+    String p = n.getInput(1);
+    String zero = ci64(new long[] {0});
+    String grown = emit("Pad", g, emit("Max", emit("Neg", p), zero));
+    String begin = emit("Max", slice(p, new long[] {0}, new long[] {rank}, new long[] {0}), zero);
+    return emit("Slice", grown, begin, emit("Add", begin, emit("Shape", x)));
   }
 
   private String reduce(NodeProto n, String g) {

@@ -69,7 +69,31 @@ public final class OnnxModel implements Model {
   private final boolean isBundle;
   private volatile boolean closed;
 
-  private record Blocker(String layer, NodeProto node) { }
+  /** What blocks gradients at {@code layer}: the node, and the message of the rule that refused it. */
+  private record Blocker(String layer, NodeProto node, String message) { }
+
+  /**
+   * Builds the backward graph from the output to {@code tensor} (protobuf only, no session: fast) and returns what
+   * blocks it, or null. So a capability is offered only when every rule on the path accepts its node, attributes and
+   * inputs, not merely when every operator has a rule.
+   */
+  private Blocker backwardBlocker(String layer, String tensor) {
+    String out = graph.outputName();
+    NodeProto n = Autodiff.firstUnsupportedNode(graph, graph.closure(List.of(out), Set.of(tensor)), tensor, out, types);
+    if (n != null) {
+      return new Blocker(layer, n, "operator " + n.getOpType() + " (node '" + n.getName() + "') between layer '" + layer
+          + "' and the output has no reverse-mode rule in the ONNX engine");
+    }
+    try {
+      Autodiff.build(graph, graph.closure(List.of(out), Set.of(tensor)), tensor, out, OnnxLayer.GRAD_IN, shapes, types, batchDep, layer);
+      return null;
+    } catch (Autodiff.Unsupported e) {
+      return new Blocker(layer, e.node(), e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.warn("ONNX model {}: no backward graph to layer '{}': {}", graph.file.getFileName(), layer, e.toString());
+      return new Blocker(layer, null, "the backward graph to layer '" + layer + "' cannot be built (" + e.getMessage() + ")");
+    }
+  }
 
   private OnnxModel(OnnxGraph graph, OrtSupport ort, ModelInfo info, boolean fixedBatch, Map<String, long[]> shapes,
                     Map<String, Integer> types, Set<String> batchDep, Map<String, String> layerTensors,
@@ -87,22 +111,22 @@ public final class OnnxModel implements Model {
     if (!info.layers().isEmpty()) c.add(Capability.LAYER_CUT);
     if (info.defaultLayer() != null) {
       String t = layerTensors.get(info.defaultLayer());
-      NodeProto b = Autodiff.firstUnsupportedNode(graph, graph.closure(List.of(out), Set.of(t)), t, out, types);
+      Blocker b = backwardBlocker(info.defaultLayer(), t);
       if (b == null) {
         c.add(Capability.VJP);
         if (hasTangentRules(t)) c.add(Capability.HESSIAN_VECTOR_PRODUCT);
       } else {
-        blocked.put(Capability.VJP, new Blocker(info.defaultLayer(), b));
+        blocked.put(Capability.VJP, b);
       }
     }
-    NodeProto bi = Autodiff.firstUnsupportedNode(graph, graph.closure(List.of(out), Set.of(graph.inputName())), graph.inputName(), out, types);
+    Blocker bi = backwardBlocker(LayerInfo.INPUT, graph.inputName());
     if (bi == null) {
       c.add(Capability.INPUT_GRADIENT);
       // the generated backward graph can swap rules (guided backprop, DeepLift) and return more gradients (FullGrad)
       c.add(Capability.MODIFIED_BACKWARD);
       c.add(Capability.BIAS_GRADIENTS);
     } else {
-      blocked.put(Capability.INPUT_GRADIENT, new Blocker(LayerInfo.INPUT, bi));
+      blocked.put(Capability.INPUT_GRADIENT, bi);
     }
     this.caps = Set.copyOf(c);
     Map<String, Object> extra = new LinkedHashMap<>(info.extra());
@@ -122,7 +146,7 @@ public final class OnnxModel implements Model {
     try {
       String out = graph.outputName();
       Autodiff.Result r = Autodiff.build(graph, graph.closure(List.of(out), Set.of(t)), t, out, OnnxLayer.GRAD_IN, shapes,
-          batchDep, t);
+          types, batchDep, t);
       List<NodeProto> all = new ArrayList<>(r.forward());
       all.addAll(r.backward());
       return Tangents.firstUnsupported(all) == null;
@@ -365,7 +389,10 @@ public final class OnnxModel implements Model {
     return String.join("; ", ways);
   }
 
-  /** The last float [N, K] tensor computed before {@code node} from which the gradient to {@code layer} exists, or null. */
+  /**
+   * The last float [N, K] tensor (K = the model's outputs) computed before {@code node}, from which the gradient to
+   * {@code layer} exists, or null.
+   */
   private String outputBefore(String layer, NodeProto node) {
     String from = LayerInfo.INPUT.equals(layer) ? graph.inputName() : layerTensors.get(layer);
     Set<String> ancestors = new HashSet<>();
@@ -373,7 +400,9 @@ public final class OnnxModel implements Model {
     String best = null;
     for (String t : graph.producedTensors()) {
       long[] s = shapes.get(t);
-      if (s == null || s.length != 2 || types.getOrDefault(t, 0) != 1 || !ancestors.contains(t) || t.equals(from)) continue;
+      // a [N, K] float tensor with as many columns as the model has outputs: the logits before post-processing
+      if (s == null || s.length != 2 || s[1] != info.numOutputs() || types.getOrDefault(t, 0) != 1 || !ancestors.contains(t)
+          || t.equals(from)) continue;
       if (from == null || !graph.freeInputs(graph.closure(List.of(t), Set.of(from))).contains(from)) continue; // not computed from the layer
       if (Autodiff.firstUnsupportedNode(graph, graph.closure(List.of(t), Set.of(from)), from, t, types) != null) continue;
       best = t;
@@ -402,9 +431,8 @@ public final class OnnxModel implements Model {
     for (Capability c : List.of(Capability.VJP, Capability.INPUT_GRADIENT)) {
       Blocker b = blocked.get(c);
       if (missing.contains(c) && b != null) {
-        throw new UnsupportedCapabilityException(head + ": operator " + b.node().getOpType() + " (node '" + b.node().getName()
-            + "') between layer '" + b.layer() + "' and the output has no reverse-mode rule in the ONNX engine; "
-            + advice(b.layer(), b.node()), missing);
+        throw new UnsupportedCapabilityException(head + ": " + b.message()
+            + (b.node() == null ? "; methods that need only forward passes still run (rise, occlusion)" : "; " + advice(b.layer(), b.node())), missing);
       }
     }
     throw new UnsupportedCapabilityException(head + "; use a method that needs less", missing);

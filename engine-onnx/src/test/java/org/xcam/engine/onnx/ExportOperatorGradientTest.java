@@ -174,6 +174,20 @@ class ExportOperatorGradientTest {
               i("axis", -1)), seq));
           return g.op("Gather", List.of(mixed, int64scalar(g, 0)), i("axis", 1));
         }),
+        c("Pad with computed pads (Swin window padding: W padded up to a multiple of 4) and a cropping Pad", chw(2, 3, 3), g -> {
+          String w = g.op("Slice", List.of(g.op("Shape", "x"), int64(g, 3), int64(g, 4)));
+          String right = g.op("Sub", List.of(int64(g, 4), g.op("Mod", List.of(w, int64(g, 4)))));
+          String pads = g.op("Concat", List.of(int64(g, 0, 0, 0, 0, 0, 0, 1), right), i("axis", 0));
+          String crop = g.op("Pad", List.of("x", int64(g, 0, 0, -1, 0, 0, 0, 0, -1)));
+          return g.op("Concat", List.of(flat(g, g.op("Pad", List.of(g.op("Tanh", "x"), pads))), flat(g, crop)), i("axis", 1));
+        }),
+        c("Where as an attention mask on [N, heads, T, T] (masked_fill before Softmax)", chw(2, 3, 4), g -> {
+          String h = g.op("Reshape", List.of("x", int64(g, 0, 2, 3, 4)));            // [N, 2, T = 3, d = 4]
+          String sc = g.op("MatMul", List.of(h, g.op("Transpose", h, ints("perm", 0, 1, 3, 2))));   // [N, 2, 3, 3]
+          String mask = g.op("Less", List.of(g.constant(new float[] {0, 1, 1, 0, 0, 1, 0, 0, 0}, 3, 3), scalar(g, 0.5f)));
+          String att = g.op("Softmax", g.op("Where", List.of(mask, sc, scalar(g, -1e4f))), i("axis", -1));
+          return flat(g, g.op("MatMul", List.of(att, h)));
+        }),
         c("Reshape by a shape computed from Shape (index-only path: Shape, Gather, Unsqueeze, Concat)", chw(2, 3, 2), g -> {
           String n = g.op("Unsqueeze", List.of(g.op("Gather", List.of(g.op("Shape", "x"), int64scalar(g, 0)), i("axis", 0)), int64(g, 0)));
           return g.op("Reshape", List.of(g.op("Tanh", "x"), g.op("Concat", List.of(n, int64(g, -1)), i("axis", 0))));

@@ -80,6 +80,25 @@ class ZooTest {
     }
   }
 
+  /**
+   * The bound for a recorded gradient: 1e-4, or twice the float32 noise of the reference itself when that is larger
+   * ({@code reference/float64.json}, written by tools/zoo.py: the same model in float64). Deep random-weight networks
+   * have ill-conditioned early-layer and input gradients, so PyTorch in float32 is that far from its own float64
+   * result (and from itself with another thread count); no float32 engine can be held closer.
+   */
+  @SuppressWarnings("unchecked")
+  static double tolerance(Path bundle, String layer) {
+    Path f = bundle.resolve("reference/float64.json");
+    if (!Files.isRegularFile(f)) return 1e-4;
+    try {
+      Map<String, Object> m = (Map<String, Object>) Json.parse(Files.readString(f));
+      Object e = ((Map<String, Object>) m.get("layers")).get(layer);
+      return e == null ? 1e-4 : Math.max(1e-4, 2 * ((Number) ((Map<String, Object>) e).get("maxRel")).doubleValue());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static double rel(Tensor a, Tensor b) {
     double d = 0, m = 0;
     for (int i = 0; i < b.size(); i++) {
@@ -105,7 +124,7 @@ class ZooTest {
   }
 
   @ParameterizedTest(name = "{0}") @MethodSource("bundles")
-  @DisplayName("Bundle through ONNX Runtime: outputs, every layer's activation and gradient, and the input gradient equal the eager model's within 1e-4")
+  @DisplayName("Bundle through ONNX Runtime: outputs, every layer's activation and gradient, and the input gradient equal the eager model's within 1e-4 (or its float32 noise)")
   void bundle(Path bundle) {
     Reference ref = Reference.of(bundle);
     BundleManifest man = BundleManifest.read(bundle);
@@ -126,13 +145,13 @@ class ZooTest {
         errs.put(l + " activation", ea);
         errs.put(l + " gradient", eg);
         assertThat(ea).as(l + " activation").isLessThanOrEqualTo(1e-4);
-        assertThat(eg).as(l + " gradient").isLessThanOrEqualTo(1e-4);
+        assertThat(eg).as(l + " gradient").isLessThanOrEqualTo(tolerance(bundle, l));
       }
       Tensor gin = m.layer(LayerInfo.INPUT).vjp(x0, oneHot(1, y.dim(1), ref.top()));
       double ei = rel(gin, npy(bundle, "input.gradient.npy"));
       errs.put("input gradient", ei);
       REPORT.put("bundle " + bundle.getFileName(), errs.toString());
-      assertThat(ei).as("input gradient").isLessThanOrEqualTo(1e-4);
+      assertThat(ei).as("input gradient").isLessThanOrEqualTo(tolerance(bundle, "input"));
     }
   }
 
@@ -156,7 +175,7 @@ class ZooTest {
         LayerHook h = m.layer(t);
         double eg = rel(h.vjp(h.activation(x0), oneHot(1, y.dim(1), ref.top())), npy(bundle, l + ".gradient.npy"));
         errs.put(l + " gradient", eg);
-        assertThat(eg).as(l + " gradient").isLessThanOrEqualTo(1e-4);
+        assertThat(eg).as(l + " gradient").isLessThanOrEqualTo(tolerance(bundle, l));
       }
       REPORT.put("plain " + bundle.getFileName(), errs.toString());
     }
