@@ -374,8 +374,8 @@ def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, 
 
     if outputs not in (None, "logits", "probabilities"):
         raise ExportError("outputs must be 'logits' or 'probabilities', not %r" % (outputs,))
-    if outputs == "probabilities" and task == "regression":
-        raise ExportError("a regression model's outputs are used as they are; drop outputs='probabilities'")
+    if outputs == "probabilities" and task in ("regression", "anatomy-detection"):
+        raise ExportError("the outputs of a %s model are used as they are; drop outputs='probabilities'" % task)
 
     torch.manual_seed(0)
     original = copy.deepcopy(model).eval()   # the unmodified model: the independent reference gradients
@@ -401,8 +401,8 @@ def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, 
         labels = ["output%d" % i for i in range(k)]
     if len(labels) != k:
         raise ExportError("%d labels given but the model has %d outputs" % (len(labels), k))
-    if outputs is None:
-        if task != "regression" and float(y_eager.min()) >= 0 and float(y_eager.max()) <= 1:
+    if outputs is None and task in ("multiclass", "multilabel"):
+        if float(y_eager.min()) >= 0 and float(y_eager.max()) <= 1:
             raise ExportError("every output lies in [0, 1] on the reference inputs: if the model applies sigmoid or "
                               "softmax itself, pass outputs='probabilities' (--outputs probabilities), so that "
                               "--target all:P thresholds them directly; if they are logits, pass outputs='logits'")
@@ -489,7 +489,9 @@ def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, 
 
         manifest = {"format": FORMAT, "name": name, "task": task, "labels": list(labels),
                     "input": {"channels": channels, "height": height, "width": width, "mean": mean, "std": std},
-                    "layers": list(layers), "defaultLayer": default_layer, "outputs": outputs}
+                    "layers": list(layers), "defaultLayer": default_layer}
+        if outputs is not None:
+            manifest["outputs"] = outputs   # classifiers only: regression and anatomy outputs are used as they are
         if onnx_map:
             manifest["onnx"] = onnx_map
         for k2, v in (extra or {}).items():

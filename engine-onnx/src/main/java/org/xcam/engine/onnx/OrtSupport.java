@@ -38,7 +38,8 @@ final class OrtSupport {
       created = OrtEnvironment.getEnvironment();
     } catch (LinkageError | RuntimeException err) {
       throw new EngineException("ONNX Runtime's native library cannot be loaded on this platform (" + firstLine(String.valueOf(err.getMessage()))
-          + "); use a supported OS/CPU (Linux, macOS, Windows on x86-64 or arm64) or another engine (--engine djl)", err);
+          + "); use a supported OS/CPU (Linux, macOS, Windows on x86-64 or arm64), or for a bundle its TorchScript files"
+          + " (--engine djl)", err);
     }
     this.env = created;
     String dev = options.getOrDefault("device", System.getProperty(DEVICE_PROPERTY, "auto")).toLowerCase(Locale.ROOT);
