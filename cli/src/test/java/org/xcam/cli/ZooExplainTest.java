@@ -44,7 +44,10 @@ class ZooExplainTest {
 
   /** The model path and engine arguments: the bundle on DJL, the plain model.onnx (no manifest) on ONNX Runtime. */
   static List<String> modelArgs(String fixture, String engine) {
-    Path b = zoo().resolve(fixture);
+    return modelArgs(zoo().resolve(fixture), engine);
+  }
+
+  static List<String> modelArgs(Path b, String engine) {
     if (engine.equals("djl")) return List.of("--model", b.toString(), "--engine", "djl");
     List<String> a = new ArrayList<>(List.of("--model", b.resolve("model.onnx").toString(), "--engine", "onnx", "--device", "cpu"));
     if (BundleManifest.read(b).outputs() == org.xcam.api.OutputKind.PROBABILITIES) a.addAll(List.of("--engine-option", "outputs=probabilities"));
@@ -52,13 +55,17 @@ class ZooExplainTest {
   }
 
   /** The layer name on that engine: the manifest's name (bundle), or its ONNX tensor (plain file). */
-  static String layer(String fixture, String engine, String l) {
-    return engine.equals("djl") ? l : BundleManifest.read(zoo().resolve(fixture)).onnx().get(l);
+  static String layer(Path bundle, String engine, String l) {
+    return engine.equals("djl") ? l : BundleManifest.read(bundle).onnx().get(l);
   }
 
   static Path input(String fixture, Path dir, int i) throws Exception {
+    return input(zoo().resolve(fixture), dir, i);
+  }
+
+  static Path input(Path bundle, Path dir, int i) throws Exception {
     Path p = dir.resolve("in" + i + ".npy");
-    Files.copy(zoo().resolve(fixture).resolve("reference/inputs/" + i + ".npy"), p);
+    Files.copy(bundle.resolve("reference/inputs/" + i + ".npy"), p);
     return p;
   }
 
@@ -94,23 +101,35 @@ class ZooExplainTest {
     }
   }
 
-  @ParameterizedTest(name = "{0}") @MethodSource("engines")
+  /** The CXR-style bundles: the committed fixture, and the full-size one when tools/.work/zoo holds it. */
+  static Stream<Arguments> cxr() {
+    List<Arguments> l = new ArrayList<>();
+    List<Path> bundles = new ArrayList<>(List.of(zoo().resolve("cxr-densenet-tiny")));
+    for (Path w : List.of(Path.of("../tools/.work/zoo/cxr-densenet121"), Path.of("tools/.work/zoo/cxr-densenet121"))) {
+      if (BundleManifest.isBundle(w)) {
+        bundles.add(w);
+        break;
+      }
+    }
+    for (Path b : bundles) for (String e : List.of("djl", "onnx")) l.add(Arguments.of(b, e));
+    return l.stream();
+  }
+
+  @ParameterizedTest(name = "{0} on {1}") @MethodSource("cxr")
   @DisplayName("CXR-style model: all:0.5 selects exactly the labels with p > 0.5, and each Grad-CAM equals hooks + autograd on the unmodified model")
   @SuppressWarnings("unchecked")
-  void cxrThresholdAndGradCam(String engine, @TempDir Path dir) throws Exception {
-    String fixture = "cxr-densenet-tiny";
-    Path b = zoo().resolve(fixture);
+  void cxrThresholdAndGradCam(Path b, String engine, @TempDir Path dir) throws Exception {
     Map<String, Object> ref = (Map<String, Object>) Json.parse(Files.readString(b.resolve("reference/logits.json")));
     List<Object> p0 = (List<Object>) ((List<Object>) ref.get("logits")).get(0);
     TreeSet<Integer> above = new TreeSet<>();
     for (int k = 0; k < p0.size(); k++) if (((Number) p0.get(k)).doubleValue() > 0.5) above.add(k);
     assertThat(above).as("the fixture has labels on both sides of 0.5").isNotEmpty().hasSizeLessThan(p0.size());
-    Path in = input(fixture, dir, 0);
+    Path in = input(b, dir, 0);
     for (String l : BundleManifest.read(b).layers()) {
       Path out = dir.resolve("out-" + l);
       List<String> args = new ArrayList<>(List.of("explain"));
-      args.addAll(modelArgs(fixture, engine));
-      args.addAll(List.of("--method", "gradcam", "--target", "all:0.5", "--layer", layer(fixture, engine, l), "--out", out.toString(),
+      args.addAll(modelArgs(b, engine));
+      args.addAll(List.of("--method", "gradcam", "--target", "all:0.5", "--layer", layer(b, engine, l), "--out", out.toString(),
           in.toString()));
       ExplainCommandTest.Run r = xcam(args.toArray(String[]::new));
       assertThat(r.code()).as(r.err()).isZero();
@@ -127,8 +146,6 @@ class ZooExplainTest {
       }
     }
   }
-
-  static Stream<String> engines() { return Stream.of("djl", "onnx"); }
 
   @Test @DisplayName("xcam layers on the plain CXR-style ONNX file lists its clean cuts, the output kind and the capabilities")
   void layers() {
