@@ -388,11 +388,13 @@ def main(argv=None):
     ap.add_argument("--explain", metavar="IMAGE",
                     help="instead of exporting: run xcam explain (gradcam, rise, saliency; scorecam where K is small) on "
                          "every exported model through both engines, on IMAGE")
+    ap.add_argument("--scorecam-max-channels", type=int, default=400,
+                    help="with --explain: run Score-CAM at layers with at most this many channels (one forward each)")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     if a.explain:
         out = a.out or (FIXTURES if a.fixtures else WORK)
-        res = explain_all(out, a.only, a.explain, ["gradcam", "rise", "saliency"])
+        res = explain_all(out, a.only, a.explain, ["gradcam", "rise", "saliency"], a.scorecam_max_channels)
         with open(os.path.join(out, "explain.json"), "w") as fh:
             json.dump(res, fh, indent=1)
         return 0
