@@ -349,15 +349,13 @@ final class OnnxCompiler {
     String backward(List<Integer> tail, String tensor, String y, String seed, String layer) {
       Autodiff.Result r;
       try {
-        r = Autodiff.build(g, tail, tensor, y, seed, m.shapes, m.batchDep, layer);
+        r = Autodiff.build(g, tail, tensor, y, seed, m.shapes, m.types, m.batchDep, layer);
       } catch (UnsupportedCapabilityException e) {
-        String msg = e.getMessage().replace("; cut at a later layer, or use a TorchScript bundle with --engine djl",
-            "; compile at a later layer (--layer)");
-        throw new UnsupportedCapabilityException("cannot compile: " + msg, e.missing());
+        throw new UnsupportedCapabilityException("cannot compile: " + e.getMessage() + "; compile at a later layer (--layer)", e.missing());
       }
       if (r.opset() > opset) {
-        notes.add("opset raised from " + opset + " to " + r.opset() + ": the gradient of an overlapping MaxPool needs ScatterElements"
-            + " with reduction=add (opset 16), the lowest opset that has it");
+        notes.add("opset raised from " + opset + " to " + r.opset() + ": the gradient of an overlapping MaxPool (or of a gather with"
+            + " repeated indices) needs a scatter with reduction=add (opset 16), the lowest opset that has it");
         opset = r.opset();
       }
       String pre = "xcam/b" + (copies++) + "/";
