@@ -42,6 +42,8 @@ Fixtures (``--fixtures``, a few hundred KB each, 1 x 64 x 64 or 3 x 64 x 64):
                         hardsigmoid), 5 logits (multiclass); layers features.2, features.4
     convnext-mini       torchvision ConvNeXt with two stages of one block (depth-wise 7x7, LayerNorm, GELU, layer
                         scale), 3 logits (multiclass), ONNX opset 17 (LayerNormalization); layers features.1, features.3
+    mlp-no-cut.onnx     a plain ONNX file with no 4-D tensor to cut at (Flatten, Linear, ReLU, Linear, softmax): it loads
+                        with forward passes and input gradients only, and `xcam layers` says why
 """
 import argparse
 import copy
@@ -377,6 +379,18 @@ def explain_all(out, only, image, methods, scorecam_max_channels=400):
     return res
 
 
+def no_cut_fixture(out):
+    """A plain ONNX classifier with no 4-D tensor between input and output (Flatten, Linear, ReLU, Linear, softmax):
+    nothing to cut at, so it loads with forward passes and input gradients only (fixtures/zoo/mlp-no-cut.onnx)."""
+    torch.manual_seed(5)
+    m = nn.Sequential(nn.Flatten(), nn.Linear(256, 16), nn.ReLU(), nn.Linear(16, 3), nn.Softmax(dim=1)).eval()
+    path = os.path.join(out, "mlp-no-cut.onnx")
+    with torch.no_grad():
+        torch.onnx.export(m, torch.randn(1, 1, 16, 16), path, opset_version=13, input_names=["input"],
+                          output_names=["output"], dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+    print("wrote", path, os.path.getsize(path), "bytes")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--fixtures", action="store_true", help="write the small committed fixtures to fixtures/zoo/")
@@ -406,6 +420,8 @@ def main(argv=None):
     if os.path.exists(summary_path):
         with open(summary_path) as fh:
             summary = {r["name"]: r for r in json.load(fh)["models"]}
+    if a.fixtures and not a.noise_only and (not a.only or "mlp-no-cut" in a.only):
+        no_cut_fixture(out)
     for i, (name, spec) in enumerate(specs.items()):
         if a.only and name not in a.only:
             continue

@@ -147,6 +147,29 @@ class ZooExplainTest {
     }
   }
 
+  @Test @DisplayName("A plain ONNX file with no 4-D tensor to cut at: layers says why, gradcam is refused naming what runs, rise and saliency run")
+  void noCut(@TempDir Path dir) throws Exception {
+    String model = zoo().resolve("mlp-no-cut.onnx").toString();
+    ExplainCommandTest.Run l = xcam("layers", "--model", model, "--device", "cpu", "--engine-option", "outputs=probabilities");
+    assertThat(l.code()).as(l.err()).isZero();
+    assertThat(l.out()).contains("no layer to cut at").contains("no 4-D float tensor").contains("INPUT_GRADIENT");
+    Path in = dir.resolve("x.npy");
+    Tensor.wrap(new float[256], 1, 16, 16).writeNpy(in);
+    ExplainCommandTest.Run g = xcam("explain", "--model", model, "--device", "cpu", "--method", "gradcam", "--out",
+        dir.resolve("g").toString(), in.toString());
+    assertThat(g.code()).isEqualTo(2);
+    assertThat(g.err().strip()).contains("no layer to cut at").contains("rise").contains("saliency").doesNotContain("djl")
+        .doesNotContain("\n");
+    ExplainCommandTest.Run r = xcam("explain", "--model", model, "--device", "cpu", "--engine-option", "outputs=probabilities",
+        "--method", "rise,saliency", "--option", "masks=50", "--out", dir.resolve("r").toString(), in.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(files(dir.resolve("r"))).contains("x.rise.npy", "x.saliency.npy");
+  }
+
+  static List<String> files(Path d) throws Exception {
+    return ExplainCommandTest.files(d);
+  }
+
   @Test @DisplayName("xcam layers on the plain CXR-style ONNX file lists its clean cuts, the output kind and the capabilities")
   void layers() {
     ExplainCommandTest.Run r = xcam("layers", "--model", zoo().resolve("cxr-densenet-tiny/model.onnx").toString(), "--device", "cpu",
