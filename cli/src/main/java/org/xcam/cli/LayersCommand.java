@@ -26,7 +26,9 @@ public final class LayersCommand implements Callable<Integer> {
       }
       if (info.layers().isEmpty()) {
         Object why = info.extra().get(ModelInfo.NO_LAYERS_REASON);
-        System.out.printf("  no layer to cut at%s%n", why == null ? "" : ": " + why);
+        System.out.printf("  no layer to cut at%s; methods that need only forward passes still run (rise, occlusion)%s%n",
+            why == null ? "" : ": " + why, m.capabilities().contains(org.xcam.api.Capability.INPUT_GRADIENT)
+                ? ", and input-gradient methods (saliency, gradient-x-input, integrated-gradients, smoothgrad)" : "");
       }
       System.out.printf("  capabilities: %s%n", m.capabilities());
     }

@@ -158,8 +158,10 @@ class ZooExplainTest {
     ExplainCommandTest.Run g = xcam("explain", "--model", model, "--device", "cpu", "--method", "gradcam", "--out",
         dir.resolve("g").toString(), in.toString());
     assertThat(g.code()).isEqualTo(2);
-    assertThat(g.err().strip()).contains("no layer to cut at").contains("rise").contains("saliency").doesNotContain("djl")
-        .doesNotContain("\n");
+    String error = g.err().lines().filter(x -> x.startsWith("xcam: error:")).findFirst().orElse(g.err());
+    assertThat(error).contains("no layer to cut at").contains("no 4-D float tensor").contains("rise").contains("saliency")
+        .doesNotContain("djl");
+    assertThat(g.err().lines().filter(x -> x.startsWith("xcam:")).count()).as("one error line").isEqualTo(1);
     ExplainCommandTest.Run r = xcam("explain", "--model", model, "--device", "cpu", "--engine-option", "outputs=probabilities",
         "--method", "rise,saliency", "--option", "masks=50", "--out", dir.resolve("r").toString(), in.toString());
     assertThat(r.code()).as(r.err()).isZero();

@@ -308,12 +308,11 @@ public final class OnnxModel implements Model {
       }
       if (fourD.isEmpty()) {
         noLayers = "the graph has no 4-D float tensor [N, C, H, W] between the input and the output (no convolutional feature"
-            + " map to cut at); methods that need only forward passes or input gradients still run";
+            + " map to cut at)";
       } else if (layers.isEmpty()) {
         String t = fourD.get(fourD.size() - 1);
         noLayers = "none of its " + fourD.size() + " 4-D tensors is a clean cut: the output also reads tensors that bypass"
-            + " them (e.g. '" + graph.bypass(t) + "' bypasses '" + t + "'); methods that need only forward passes or input"
-            + " gradients still run";
+            + " them (e.g. '" + graph.bypass(t) + "' bypasses '" + t + "')";
       }
       def = layers.isEmpty() ? null : layers.get(layers.size() - 1).name();
       for (LayerInfo l : layers) if (l.height() * l.width() > 1) def = l.name();
@@ -426,7 +425,8 @@ public final class OnnxModel implements Model {
     if (missing.contains(Capability.LAYER_CUT)) {
       Object why = info.extra().get(ModelInfo.NO_LAYERS_REASON);
       throw new UnsupportedCapabilityException(head + ": it has no layer to cut at (" + why + "); use a method that needs"
-          + " only forward passes (rise, occlusion) or input gradients (saliency, gradient-x-input, integrated-gradients, smoothgrad)", missing);
+          + " only forward passes (rise, occlusion)" + (caps.contains(Capability.INPUT_GRADIENT)
+          ? " or input gradients (saliency, gradient-x-input, integrated-gradients, smoothgrad)" : ""), missing);
     }
     for (Capability c : List.of(Capability.VJP, Capability.INPUT_GRADIENT)) {
       Blocker b = blocked.get(c);
