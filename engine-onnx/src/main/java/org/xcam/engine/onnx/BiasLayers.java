@@ -39,7 +39,7 @@ final class BiasLayers implements AutoCloseable {
   static BiasLayers build(OnnxModel m, List<Integer> tail, ValueInfoProto inputInfo, ValueInfoProto outputInfo,
                           ValueInfoProto seedInfo, String gradIn, String gradOut) {
     String input = m.graph.inputName(), out = m.graph.outputName();
-    Set<String> active = Autodiff.active(m.graph, tail, input);
+    Set<String> active = Autodiff.active(m.graph, tail, input, m.types);
     List<Layer> layers = new ArrayList<>();
     for (int i : tail) {
       NodeProto n = m.graph.nodes.get(i);
@@ -61,7 +61,7 @@ final class BiasLayers implements AutoCloseable {
       if (bias != null && bias.length == s[1]) layers.add(new Layer(y, bias));
     }
     List<String> names = layers.stream().map(Layer::tensor).toList();
-    Autodiff.Extended x = Autodiff.build(m.graph, tail, input, out, gradIn, m.shapes, m.batchDep, "input",
+    Autodiff.Extended x = Autodiff.build(m.graph, tail, input, out, gradIn, m.shapes, m.types, m.batchDep, "input",
         new Autodiff.Options(names, null));
     Autodiff.Result r = x.result();
     List<NodeProto> bwd = new ArrayList<>(r.backward());

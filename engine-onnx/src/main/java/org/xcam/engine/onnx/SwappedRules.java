@@ -37,9 +37,9 @@ final class SwappedRules {
   static TwoPhase build(OnnxModel m, String layer, String tensor, List<Integer> tailNodes, BackwardRule rule,
                         ValueInfoProto layerInfo, ValueInfoProto outputInfo, ValueInfoProto seedInfo, String gradIn, String gradOut) {
     String out = m.graph.outputName();
-    Set<String> active = Autodiff.active(m.graph, tailNodes, tensor);
+    Set<String> active = Autodiff.active(m.graph, tailNodes, tensor, m.types);
     Autodiff.RuleOverride o = rule == BackwardRule.GUIDED_RELU ? SwappedRules::guided : (n, g, act, ad) -> deepLift(n, g, act, ad, active);
-    Autodiff.Extended x = Autodiff.build(m.graph, tailNodes, tensor, out, gradIn, m.shapes, m.batchDep, layer,
+    Autodiff.Extended x = Autodiff.build(m.graph, tailNodes, tensor, out, gradIn, m.shapes, m.types, m.batchDep, layer,
         new Autodiff.Options(List.of(), o));
     Autodiff.Result r = x.result();
     List<NodeProto> fwd = new ArrayList<>(r.forward());
