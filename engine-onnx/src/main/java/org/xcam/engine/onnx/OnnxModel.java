@@ -428,9 +428,11 @@ public final class OnnxModel implements Model {
           + " only forward passes (rise, occlusion)" + (caps.contains(Capability.INPUT_GRADIENT)
           ? " or input gradients (saliency, gradient-x-input, integrated-gradients, smoothgrad)" : ""), missing);
     }
+    // swapped rules and bias gradients come with the backward graph to the input: the same node blocks them
+    boolean inputSide = missing.contains(Capability.MODIFIED_BACKWARD) || missing.contains(Capability.BIAS_GRADIENTS);
     for (Capability c : List.of(Capability.VJP, Capability.INPUT_GRADIENT)) {
       Blocker b = blocked.get(c);
-      if (missing.contains(c) && b != null) {
+      if ((missing.contains(c) || (inputSide && c == Capability.INPUT_GRADIENT)) && b != null) {
         throw new UnsupportedCapabilityException(head + ": " + b.message()
             + (b.node() == null ? "; methods that need only forward passes still run (rise, occlusion)" : "; " + advice(b.layer(), b.node())), missing);
       }
