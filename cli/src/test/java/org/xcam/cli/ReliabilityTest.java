@@ -141,7 +141,9 @@ class ReliabilityTest {
       List<String> images = new ArrayList<>();
       for (int i = 0; i < 6; i++) images.add(input(dir, i).toString());
       Path out = dir.resolve("out");
-      List<String> args = new ArrayList<>(List.of(explain(out, "--method", "gradcam,test-slow", "--option", "sleep-ms=3000", "--batch", "1")));
+      List<String> args = new ArrayList<>(List.of(explain(out, "--method", "gradcam,test-slow", "--option", "sleep-ms=30000", "--batch", "1")));
+      // test-slow sleeps 30 s per image (cancellable every 3 s): the run must still be going when the signal comes,
+      // however slowly the second run's JVM starts on a loaded machine (3 s per image finished first under load)
       args.addAll(images);
       Process p = Cli.start(dir.resolve("logs"), List.of("-Xmx1g"), args.toArray(String[]::new));
       try {
@@ -159,6 +161,7 @@ class ReliabilityTest {
         assertThat(second.code()).isEqualTo(2);
         assertThat(second.errLines()).hasSize(1);
         assertThat(second.err()).contains("in use by another xcam run").contains("pid " + p.pid());
+        assertThat(p.isAlive()).as("the run is still going when the signal is sent").isTrue();
         new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
       } finally {
