@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.xcam.api.InputSpec;
 import org.xcam.api.InvalidInputException;
+import org.xcam.api.LayerLayout;
 import org.xcam.api.ModelLoadException;
 import org.xcam.api.OutputKind;
 import org.xcam.api.Task;
@@ -85,6 +86,19 @@ public record BundleManifest(Path dir, String name, Task task, List<String> labe
     if (m.get("onnx") instanceof Map<?, ?> om) {
       for (Map.Entry<?, ?> e : om.entrySet()) onnx.put(String.valueOf(e.getKey()), String.valueOf(e.getValue()));
     }
+    if (m.containsKey("layouts")) {
+      if (!(m.get("layouts") instanceof Map<?, ?> lm)) throw new ModelLoadException(where + ": \"layouts\" must map layer names to layouts");
+      for (Map.Entry<?, ?> e : lm.entrySet()) {
+        if (!layers.contains(String.valueOf(e.getKey()))) {
+          throw new ModelLoadException(where + ": \"layouts\" names '" + e.getKey() + "', which is not among layers " + layers);
+        }
+        try {
+          LayerLayout.Kind.of(String.valueOf(e.getValue()).split(":")[0]);
+        } catch (InvalidInputException x) {
+          throw new ModelLoadException(where + ": layer '" + e.getKey() + "': " + x.getMessage());
+        }
+      }
+    }
     if (m.containsKey("outputs")) {
       if (!(m.get("outputs") instanceof String o)) throw new ModelLoadException(where + ": \"outputs\" must be \"logits\" or \"probabilities\"");
       OutputKind kind;
@@ -103,6 +117,29 @@ public record BundleManifest(Path dir, String name, Task task, List<String> labe
   /** What the outputs are (manifest {@code "outputs"}): {@code logits} (default) or {@code probabilities}. */
   public OutputKind outputs() {
     return raw.get("outputs") instanceof String o ? OutputKind.fromId(o) : OutputKind.LOGITS;
+  }
+
+  /** The manifest's layout spec per layer ({@code "layouts"}, e.g. {@code "blocks.3": "tokens:1:8x8"}); absent ones are not listed. */
+  public Map<String, String> layouts() {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (raw.get("layouts") instanceof Map<?, ?> lm) for (Map.Entry<?, ?> e : lm.entrySet()) out.put(String.valueOf(e.getKey()), String.valueOf(e.getValue()));
+    return out;
+  }
+
+  /**
+   * The layout of {@code layer} whose head returns rows of {@code rawShape} (without the batch axis): the manifest's
+   * {@code "layouts"} entry when there is one; otherwise channels-first for {@code [C, h, w]} (bundles before
+   * layouts), tokens when a {@code [T, D]} shape leaves a square grid after 0-4 prefix tokens, else channels-first.
+   * A declared layout that does not fit the shape fails with the reason.
+   */
+  public LayerLayout layout(String layer, int[] rawShape) {
+    String spec = layouts().get(layer);
+    if (spec == null) return LayerLayout.inferTokens(rawShape).orElseGet(() -> LayerLayout.channelsFirst(rawShape));
+    try {
+      return LayerLayout.of(spec, rawShape);
+    } catch (InvalidInputException e) {
+      throw new ModelLoadException("bundle manifest " + dir.resolve(FILE) + ": layer '" + layer + "': " + e.getMessage() + "; fix \"layouts\"");
+    }
   }
 
   /** Checks that {@code model.pt} and every layer's head and tail TorchScript file exist and are not empty. */
@@ -135,7 +172,7 @@ public record BundleManifest(Path dir, String name, Task task, List<String> labe
   /** Manifest fields not interpreted here (for plugins, e.g. anatomy regions). */
   public Map<String, Object> extra() {
     Map<String, Object> e = new LinkedHashMap<>(raw);
-    for (String k : List.of("format", "name", "task", "labels", "input", "layers", "defaultLayer", "onnx", "outputs")) e.remove(k);
+    for (String k : List.of("format", "name", "task", "labels", "input", "layers", "defaultLayer", "onnx", "outputs", "layouts")) e.remove(k);
     return e;
   }
 

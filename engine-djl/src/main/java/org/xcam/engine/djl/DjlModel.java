@@ -162,7 +162,7 @@ public final class DjlModel implements Model {
                 + String.format(Locale.ROOT, "%.3g", diff) + "; the layer files do not belong to this model; " + FIX);
           }
           int[] s = a.shape();
-          layers.add(new LayerInfo(l, Arrays.copyOfRange(s, 1, s.length)));
+          layers.add(new LayerInfo(l, m.layout(l, Arrays.copyOfRange(s, 1, s.length))));
         }
       }
       Map<String, Object> extra = new LinkedHashMap<>(m.extra());
