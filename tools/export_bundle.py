@@ -340,17 +340,104 @@ def _onnx_layer_tensors(onnx_path, layers, acts, x, model_out, onnx_check, scope
 
 # --------------------------------------------------------------------------------------------- export
 
+# --------------------------------------------------------------------------------------------- layouts
+
+LAYOUT_KINDS = ("channels-first", "channels-last", "tokens")
+
+
+def _prefix_tokens(model):
+    """Prefix tokens a ViT-like model puts before its patch grid, from what it declares (timm's num_prefix_tokens,
+    torchvision's class_token, cls/dist/register token parameters), or None when it declares nothing."""
+    n = getattr(model, "num_prefix_tokens", None)
+    if isinstance(n, int):
+        return n
+    count, found = 0, False
+    for attr in ("class_token", "cls_token", "dist_token", "reg_token", "reg_tokens", "register_tokens"):
+        t = getattr(model, attr, None)
+        if isinstance(t, torch.Tensor):
+            found = True
+            count += int(t.shape[1]) if t.dim() == 3 else 1
+    return count if found else None
+
+
+def _grid(model):
+    pe = getattr(model, "patch_embed", None)
+    g = getattr(pe, "grid_size", None) if pe is not None else None
+    if isinstance(g, (tuple, list)) and len(g) == 2:
+        return int(g[0]), int(g[1])
+    return None
+
+
+def detect_layout(model, layer, act, chw):
+    """The layout spec of a layer's activation ``act`` ([N, ...]) for the manifest's "layouts" (docs/model-bundle.md):
+    ``tokens:P:HxW`` for [N, T, D] (P from the model's declared prefix tokens, else the one P in 0..4 leaving a
+    square grid), ``channels-last`` for [N, h, w, C] maps whose first two axes have the input's aspect ratio (Swin,
+    ConvNeXt stages), else ``channels-first``. Raises ExportError when tokens cannot be read; pass --layout."""
+    s = list(act.shape[1:])
+    _, height, width = chw
+    if len(s) == 2:
+        t = s[0]
+        p = _prefix_tokens(model)
+        g = _grid(model)
+        if p is not None and g is not None and p + g[0] * g[1] == t:
+            return "tokens:%d:%dx%d" % (p, g[0], g[1])
+        for q in ([p] if p is not None else range(0, 5)):
+            r = int(round((t - q) ** 0.5)) if t - q > 0 else 0
+            if r >= 2 and r * r == t - q:
+                return "tokens:%d:%dx%d" % (q, r, r)
+        raise ExportError("layer %r returns tokens %s but no prefix count (0-4) leaves a square grid; state it: "
+                          "--layout %s=tokens:P:HxW" % (layer, s, layer))
+    if len(s) == 3:
+        a, b, c = s
+        last = a * width == b * height and a > 1 and height % a == 0 and width % b == 0
+        first = b * width == c * height and height % b == 0 and width % c == 0
+        if last and not first:
+            return "channels-last"
+    return "channels-first"
+
+
+def _check_layout(layer, spec, act):
+    s = list(act.shape[1:])
+    kind = spec.split(":")[0]
+    if kind not in LAYOUT_KINDS:
+        raise ExportError("layout %r of layer %r: use one of %s (tokens:P:HxW)" % (spec, layer, ", ".join(LAYOUT_KINDS)))
+    if kind == "tokens":
+        parts = spec.split(":")
+        if len(s) != 2 or len(parts) != 3 or "x" not in parts[2]:
+            raise ExportError("layout %r of layer %r: tokens need an [N, T, D] output (it is %s) and the form "
+                              "tokens:P:HxW" % (spec, layer, [None] + s))
+        p = int(parts[1])
+        gh, gw = (int(v) for v in parts[2].split("x"))
+        if p + gh * gw != s[0]:
+            raise ExportError("layout %r of layer %r: %d prefix + %dx%d grid is not its %d tokens" % (spec, layer, p, gh, gw, s[0]))
+    elif kind == "channels-last" and len(s) != 3:
+        raise ExportError("layout %r of layer %r: channels-last needs an [N, h, w, C] output (it is %s)" % (spec, layer, [None] + s))
+
+
+def _grid_gradient_vanishes(spec, g):
+    """True when a token layer's gradient is exactly zero on every grid token (the head reads only prefix tokens)."""
+    if not spec.startswith("tokens:"):
+        return False
+    p = int(spec.split(":")[1])
+    return p > 0 and float(g[:, p:, :].abs().max()) == 0.0
+
+
 def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, channels=3, height=224, width=224,
                   mean=None, std=None, default_layer=None, reference_inputs=None, onnx=True, opset=13,
-                  rtol=1e-5, onnx_check=True, overwrite=False, quiet=False, extra=None, outputs=None):
+                  rtol=1e-5, onnx_check=True, overwrite=False, quiet=False, extra=None, outputs=None, layouts=None):
     """Export ``model`` with cuts at ``layers`` (module paths) as an xcam bundle in ``out_dir``.
 
     reference_inputs: normalised inputs [N, C, H, W] (numpy or torch) recorded under reference/ with their
     outputs, and (input 0) each layer's activation and gradient of the top output, and the input gradient; default:
     2 seeded N(0,1) tensors. outputs: "logits" or "probabilities" (the model applies sigmoid/softmax itself); when not
     given and every output lies in [0, 1] on the reference inputs, the export stops and asks. extra: further
-    manifest fields (e.g. {"anatomy": {...}} for task anatomy-detection), written as given. Returns the manifest dict. Raises ExportError (nothing written)
-    when a check fails.
+    manifest fields (e.g. {"anatomy": {...}} for task anatomy-detection), written as given. layouts: {layer: spec}
+    for layers whose layout detect_layout would not find (tokens:P:HxW, channels-last, channels-first); the others
+    are detected and every layer's layout is written to the manifest's "layouts". When no default layer is given
+    and the last layer is tokens whose grid gradient is exactly zero (a head that reads only the class token), the
+    default is the last layer before it whose grid gradient is not (the input of the last block's first norm, as
+    pytorch-grad-cam's ViT tutorial cuts), and the manifest's "defaultLayerReason" says so. Returns the manifest
+    dict. Raises ExportError (nothing written) when a check fails.
     """
     if task == "anatomy-detection" and "anatomy" not in (extra or {}):
         raise ExportError("task anatomy-detection needs extra={'anatomy': {...}} (regions, pathologies, boxFormat); "
@@ -361,6 +448,11 @@ def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, 
         raise ExportError("give at least one layer (a module path such as 'features.10')")
     if len(set(layers)) != len(layers):
         raise ExportError("layers repeat: %s" % layers)
+    layouts = dict(layouts or {})
+    for L in layouts:
+        if L not in layers:
+            raise ExportError("layout given for %r, which is not among layers %s" % (L, layers))
+    explicit_default = default_layer is not None
     default_layer = default_layer or layers[-1]
     if default_layer not in layers:
         raise ExportError("default layer %r is not among layers %s" % (default_layer, layers))
@@ -425,6 +517,7 @@ def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, 
         traced.save(os.path.join(tmp, "model.pt"))
         report = {"model.pt vs eager": e}
         acts = {}
+        grads = {}
         top = int(y_ts[0].argmax())
         chw = (channels, height, width)
         for layer in layers:
@@ -454,6 +547,11 @@ def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, 
             if eg > 1e-4 and float(g_ref.abs().max()) > 0:
                 raise ExportError("layer %r: the gradient through the traced head and tail differs from the eager "
                                   "model's by %.3g (relative) > 1e-4" % (layer, eg))
+            if layer in layouts:
+                _check_layout(layer, layouts[layer], a_ref)
+            else:
+                layouts[layer] = detect_layout(original, layer, a_ref, chw)
+            grads[layer] = g_ref
             np.save(os.path.join(tmp, "reference", layer + ".activation.npy"), a_ref[0].numpy().astype(np.float32))
             np.save(os.path.join(tmp, "reference", layer + ".gradient.npy"), g_ref[0].numpy().astype(np.float32))
         # input gradient of the top output (eager, unmodified model) for input-gradient methods
@@ -461,6 +559,17 @@ def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, 
         with torch.enable_grad():
             (gin,) = torch.autograd.grad(original(x0)[0, top], x0)
         np.save(os.path.join(tmp, "reference", "input.gradient.npy"), gin[0].numpy().astype(np.float32))
+
+        default_reason = None
+        if not explicit_default and _grid_gradient_vanishes(layouts[default_layer], grads[default_layer]):
+            before = [L for L in layers[:layers.index(default_layer)] if not _grid_gradient_vanishes(layouts[L], grads[L])]
+            if before:
+                default_reason = ("the head reads only the prefix tokens: gradients at %s's grid tokens are exactly zero, "
+                                  "so the default is %s (the input of the next block's first norm)" % (default_layer, before[-1]))
+                default_layer = before[-1]
+            else:
+                warnings.warn("every layer's grid-token gradient is zero: gradient CAMs give zero maps; add an earlier "
+                              "layer (the previous block's output)")
 
         onnx_map = {}
         if onnx:
@@ -489,7 +598,10 @@ def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, 
 
         manifest = {"format": FORMAT, "name": name, "task": task, "labels": list(labels),
                     "input": {"channels": channels, "height": height, "width": width, "mean": mean, "std": std},
-                    "layers": list(layers), "defaultLayer": default_layer}
+                    "layers": list(layers), "defaultLayer": default_layer,
+                    "layouts": {L: layouts[L] for L in layers}}
+        if default_reason:
+            manifest["defaultLayerReason"] = default_reason
         if outputs is not None:
             manifest["outputs"] = outputs   # classifiers only: regression and anatomy outputs are used as they are
         if onnx_map:
@@ -547,6 +659,9 @@ def main(argv=None):
     ap.add_argument("--weights", help="state_dict (or whole module) saved with torch.save")
     ap.add_argument("--layers", nargs="+", required=True, help="module paths to cut at, e.g. features.10")
     ap.add_argument("--default-layer")
+    ap.add_argument("--layout", action="append", default=[], metavar="LAYER=SPEC",
+                    help="a layer's activation layout when detection cannot tell: tokens:P:HxW (P prefix tokens, then "
+                         "an HxW grid), channels-last or channels-first (repeatable)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--name", required=True)
     ap.add_argument("--task", choices=TASKS, default="multiclass")
@@ -575,11 +690,17 @@ def main(argv=None):
         if a.inputs:
             arrs = [np.load(f).astype(np.float32) for f in a.inputs]
             ref = np.concatenate([x[None] if x.ndim == 3 else x for x in arrs])
+        layouts = {}
+        for spec in a.layout:
+            if "=" not in spec:
+                raise ExportError("--layout takes LAYER=SPEC, e.g. blocks.3=tokens:1:14x14")
+            L, v = spec.split("=", 1)
+            layouts[L] = v
         torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
         export_bundle(model, a.layers, a.out, name=a.name, task=a.task, labels=labels, channels=a.channels,
                       height=a.height, width=a.width, mean=a.mean, std=a.std, default_layer=a.default_layer,
                       reference_inputs=ref, onnx=not a.no_onnx, opset=a.opset, overwrite=a.overwrite,
-                      extra=json.load(open(a.extra)) if a.extra else None, outputs=a.outputs)
+                      extra=json.load(open(a.extra)) if a.extra else None, outputs=a.outputs, layouts=layouts)
     except ExportError as e:
         print("export_bundle: error: %s" % e, file=sys.stderr)
         return 2

@@ -21,6 +21,11 @@ public record ModelInfo(String name, Task task, List<String> labels, InputSpec i
                         String defaultLayer, String source, String engine, Map<String, Object> extra, OutputKind outputs) {
   /** {@link ModelInfo#extra} key under which an engine says why it offers no layer to cut at (shown by {@code xcam layers}). */
   public static final String NO_LAYERS_REASON = "noLayersReason";
+  /**
+   * {@link ModelInfo#extra} (and bundle manifest) key under which an engine or the exporter says why the default layer
+   * is not the last one (e.g. a ViT head that reads only the class token; shown by {@code xcam layers}).
+   */
+  public static final String DEFAULT_LAYER_REASON = "defaultLayerReason";
 
   public ModelInfo {
     labels = List.copyOf(labels);

@@ -22,8 +22,12 @@ public final class LayersCommand implements Callable<Integer> {
           info.labels(), info.engine(), info.input());
       System.out.printf("  %-48s %s%n", LayerInfo.INPUT, Arrays.toString(info.layer(LayerInfo.INPUT).shape()));
       for (LayerInfo l : info.layers()) {
-        System.out.printf("  %-48s %s%s%n", l.name(), Arrays.toString(l.shape()), l.name().equals(info.defaultLayer()) ? "  (default)" : "");
+        // token / channels-last layers: the view methods see, then the raw layout (prefix tokens, grid)
+        System.out.printf("  %-48s %s%s%s%n", l.name(), Arrays.toString(l.shape()),
+            l.layout().identity() ? "" : "  " + l.layout().describe(), l.name().equals(info.defaultLayer()) ? "  (default)" : "");
       }
+      Object reason = info.extra().get(ModelInfo.DEFAULT_LAYER_REASON);
+      if (reason != null) System.out.printf("  default layer %s: %s%n", info.defaultLayer(), reason);
       if (info.layers().isEmpty()) {
         Object why = info.extra().get(ModelInfo.NO_LAYERS_REASON);
         System.out.printf("  no layer to cut at%s; methods that need only forward passes still run (rise, occlusion)%s%n",

@@ -514,7 +514,7 @@ public final class DjlModel implements Model {
         return;
       }
       int[] s = a.shape();
-      int[] want = layer.shape();
+      int[] want = layer.rawShape();
       if (s.length != want.length + 1 || s[0] < 1 || !Arrays.equals(Arrays.copyOfRange(s, 1, s.length), want)) {
         int[] batchWant = new int[want.length + 1];
         batchWant[0] = -1;

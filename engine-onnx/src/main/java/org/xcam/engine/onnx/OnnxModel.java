@@ -27,6 +27,7 @@ import org.xcam.api.InputSpec;
 import org.xcam.api.InvalidInputException;
 import org.xcam.api.LayerHook;
 import org.xcam.api.LayerInfo;
+import org.xcam.api.LayerLayout;
 import org.xcam.api.Model;
 import org.xcam.api.ModelInfo;
 import org.xcam.api.ModelLoadException;
@@ -52,7 +53,8 @@ public final class OnnxModel implements Model {
 
   final OnnxGraph graph;
   final OrtSupport ort;
-  final ModelInfo info;
+  /** Set twice in the constructor at most (the default layer may move after probing gradients); final afterwards. */
+  ModelInfo info;
   final boolean fixedBatch;
   /** Shapes at batch 1 of every tensor (probe), element types of every node output. */
   final Map<String, long[]> shapes;
@@ -136,6 +138,15 @@ public final class OnnxModel implements Model {
     this.info = new ModelInfo(info.name(), info.task(), info.labels(), info.input(), info.layers(), info.defaultLayer(),
         info.source(), info.engine(), extra, info.outputs());
     this.isBundle = isBundle;
+    if (!isBundle && c.contains(Capability.VJP)) {
+      String[] moved = defaultPastClassTokenHead(this.info);
+      if (moved != null) {
+        extra.put(ModelInfo.DEFAULT_LAYER_REASON, moved[1]);
+        this.info = new ModelInfo(info.name(), info.task(), info.labels(), info.input(), info.layers(), moved[0],
+            info.source(), info.engine(), extra, info.outputs());
+        LOG.info("ONNX model {}: default layer {}: {}", graph.file.getFileName(), moved[0], moved[1]);
+      }
+    }
   }
 
   /**
@@ -151,6 +162,53 @@ public final class OnnxModel implements Model {
       all.addAll(r.backward());
       return Tangents.firstUnsupported(all) == null;
     } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * When the default layer is tokens with prefix tokens and the gradient of the outputs at its grid tokens is exactly
+   * zero (a head that reads only the class token: every gradient map there is zero), the last earlier layer whose grid
+   * gradient is not zero, and the reason; null when the default stands. Probed with one seeded input and the sum of
+   * the outputs (one head and one VJP per layer probed; the hooks are kept for later use).
+   */
+  private String[] defaultPastClassTokenHead(ModelInfo mi) {
+    String def = mi.defaultLayer();
+    if (def == null || !gridGradientVanishes(mi, def)) return null;
+    List<String> zero = new ArrayList<>(List.of(def));
+    List<String> names = mi.layerNames();
+    for (int i = names.indexOf(def) - 1; i >= 0; i--) {
+      LayerInfo l = mi.layers().get(i);
+      if (!l.layout().spatial() || l.height() * l.width() <= 1) continue;
+      if (gridGradientVanishes(mi, l.name())) {
+        zero.add(l.name());
+        continue;
+      }
+      return new String[] {l.name(), "the head reads only the prefix (class) tokens: the gradient at the grid tokens of "
+          + String.join(", ", zero) + " is exactly zero, so gradient maps there are zero; the default is " + l.name()
+          + ", the input of the next block's first norm (as pytorch-grad-cam's ViT example cuts)"};
+    }
+    return null;
+  }
+
+  private boolean gridGradientVanishes(ModelInfo mi, String layer) {
+    LayerLayout lay = mi.layer(layer).layout();
+    if (lay.kind() != LayerLayout.Kind.TOKENS || lay.prefixTokens() == 0) return false;
+    try {
+      InputSpec in = mi.input();
+      float[] x = new float[in.channels() * in.height() * in.width()];
+      SplittableRandom r = new SplittableRandom(11);
+      for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+      LayerHook h = layer(layer);
+      Tensor a = h.activation(Tensor.wrap(x, 1, in.channels(), in.height(), in.width()));
+      Tensor g = h.vjp(a, Tensor.full(1f, 1, mi.numOutputs()));
+      float[] grid = lay.toView(g).toArray(), pre = lay.prefix(g).toArray();
+      boolean gridZero = true, preNonZero = false;
+      for (float v : grid) gridZero &= v == 0f;
+      for (float v : pre) preNonZero |= v != 0f;
+      return gridZero && preNonZero;
+    } catch (RuntimeException e) {
+      LOG.debug("ONNX model {}: gradient probe at {} failed: {}", graph.file.getFileName(), layer, e.toString());
       return false;
     }
   }
@@ -276,7 +334,9 @@ public final class OnnxModel implements Model {
               + "); re-export the bundle");
         }
         layerTensors.put(l, t);
-        layers.add(new LayerInfo(l, chw(shapes.get(t))));
+        int[] raw = chw(shapes.get(t));
+        LayerLayout declared = layoutOption(options, l, raw).orElse(null);
+        layers.add(new LayerInfo(l, declared != null ? declared : manifest.layout(l, raw)));
       }
       def = manifest.defaultLayer();
       if (!unmapped.isEmpty()) {
@@ -296,26 +356,53 @@ public final class OnnxModel implements Model {
       extra = manifest.extra();
     } else {
       List<String> fourD = new ArrayList<>();
+      Map<String, String> moduleOutputs = LayerDiscovery.moduleOutputs(graph);
       for (String t : graph.producedTensors()) {
         long[] s = shapes.get(t);
-        if (s != null && s.length == 4 && types.getOrDefault(t, 0) == 1 && !t.equals(graph.outputName())) fourD.add(t);
-      }
-      for (String t : fourD) {
-        if (graph.cutBlocker(t) == null) {
-          layerTensors.put(t, t);
-          layers.add(new LayerInfo(t, chw(shapes.get(t))));
+        if (s == null || types.getOrDefault(t, 0) != 1 || t.equals(graph.outputName())) continue;
+        if (s.length == 4) fourD.add(t);
+        if (s.length != 3 && s.length != 4) continue;
+        // tokens [N, T, D] and channels-last [N, h, w, C] are listed at module outputs (block outputs), named by module
+        LayerLayout inferred = LayerDiscovery.infer(chw(s), spec);
+        boolean spatialTokens = inferred.kind() != LayerLayout.Kind.CHANNELS_FIRST;
+        if (s.length == 4 && !spatialTokens) {
+          if (graph.cutBlocker(t) == null) {
+            layerTensors.put(t, t);
+            layers.add(new LayerInfo(t, layoutOption(options, t, chw(s)).orElse(inferred)));
+          }
+        } else if (spatialTokens && moduleOutputs.containsKey(t) && !layerTensors.containsKey(moduleOutputs.get(t))
+            && graph.cutBlocker(t) == null) {
+          String mod = moduleOutputs.get(t);
+          layerTensors.put(mod, t);
+          layers.add(new LayerInfo(mod, layoutOption(options, mod, chw(s)).or(() -> layoutOption(options, t, chw(s))).orElse(inferred)));
         }
       }
-      if (fourD.isEmpty()) {
-        noLayers = "the graph has no 4-D float tensor [N, C, H, W] between the input and the output (no convolutional feature"
-            + " map to cut at)";
+      // engine options layout.<tensor>=<spec> add tensors that are not listed (a clean cut, any rank)
+      for (Map.Entry<String, String> o : options.entrySet()) {
+        if (!o.getKey().startsWith(LAYOUT_OPTION)) continue;
+        String t = o.getKey().substring(LAYOUT_OPTION.length());
+        if (layerTensors.containsKey(t) || layerTensors.containsValue(t)) continue;
+        if (!graph.producer.containsKey(t) || shapes.get(t) == null || types.getOrDefault(t, 0) != 1) {
+          throw new InvalidInputException("engine option " + o.getKey() + ": model " + file.getFileName() + " has no layer or float tensor '"
+              + t + "' (closest: " + String.join(", ", closest(t, graph.producedTensors(), 3)) + ")");
+        }
+        if (graph.cutBlocker(t) != null) {
+          throw new InvalidInputException("engine option " + o.getKey() + ": tensor '" + t + "' is not a cut point: the output also reads '"
+              + graph.bypass(t) + "', which bypasses it; choose a block output");
+        }
+        layerTensors.put(t, t);
+        layers.add(new LayerInfo(t, layoutOption(options, t, chw(shapes.get(t))).orElseThrow()));
+      }
+      if (fourD.isEmpty() && layers.isEmpty()) {
+        noLayers = "the graph has no 4-D float tensor [N, C, H, W], token tensor [N, T, D] or channels-last map between the"
+            + " input and the output (no feature map to cut at; engine option layout.TENSOR=SPEC declares one)";
       } else if (layers.isEmpty()) {
         String t = fourD.get(fourD.size() - 1);
         noLayers = "none of its " + fourD.size() + " 4-D tensors is a clean cut: the output also reads tensors that bypass"
             + " them (e.g. '" + graph.bypass(t) + "' bypasses '" + t + "')";
       }
       def = layers.isEmpty() ? null : layers.get(layers.size() - 1).name();
-      for (LayerInfo l : layers) if (l.height() * l.width() > 1) def = l.name();
+      for (LayerInfo l : layers) if (l.layout().spatial() && l.height() * l.width() > 1) def = l.name();
       String fn = file.getFileName().toString();
       name = options.getOrDefault("name", fn.endsWith(".onnx") ? fn.substring(0, fn.length() - 5) : fn);
       task = Task.fromId(options.getOrDefault("task", "multiclass"));
@@ -488,6 +575,20 @@ public final class OnnxModel implements Model {
     if (parts.length != c && parts.length != 1) throw new InvalidInputException("engine option '" + v + "' needs 1 or " + c + " numbers");
     for (int i = 0; i < c; i++) r[i] = Float.parseFloat(parts[parts.length == 1 ? 0 : i].trim());
     return r;
+  }
+
+  /** Engine option prefix that states a layer's layout: {@code layout.<layer or tensor>=<spec>} ({@link LayerLayout#of}). */
+  static final String LAYOUT_OPTION = "layout.";
+
+  /** The layout stated by engine option {@code layout.<name>}, checked against the raw shape. */
+  private static java.util.Optional<LayerLayout> layoutOption(Map<String, String> options, String name, int[] raw) {
+    String v = options.get(LAYOUT_OPTION + name);
+    if (v == null) return java.util.Optional.empty();
+    try {
+      return java.util.Optional.of(LayerLayout.of(v, raw));
+    } catch (InvalidInputException e) {
+      throw new InvalidInputException("engine option " + LAYOUT_OPTION + name + "=" + v + ": " + e.getMessage());
+    }
   }
 
   private static int[] chw(long[] s) {

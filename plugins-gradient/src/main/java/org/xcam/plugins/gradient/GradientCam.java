@@ -16,6 +16,7 @@ import org.xcam.api.Heatmap;
 import org.xcam.api.InvalidInputException;
 import org.xcam.api.LayerHook;
 import org.xcam.api.LayerInfo;
+import org.xcam.api.LayerLayout;
 import org.xcam.api.Model;
 import org.xcam.api.ModelInfo;
 import org.xcam.api.Objective;
@@ -158,7 +159,7 @@ public abstract class GradientCam implements Explainer {
     }
     EnumSet<Capability> needs = EnumSet.noneOf(Capability.class);
     for (String l : layers) {
-      info.layer(l); // an unknown layer fails here, listing the model's layers
+      info.layer(l).layout().requireSpatial(name, l); // an unknown layer fails here, listing the model's layers
       if (LayerInfo.INPUT.equals(l)) {
         if (needsGradient()) needs.add(Capability.INPUT_GRADIENT);
       } else {
@@ -200,10 +201,19 @@ public abstract class GradientCam implements Explainer {
     Tensor act = hook.activation(rin == 1 ? x : expandInputs(x, req.seed(), rin));
     calls[0]++;
     int[] shape = act.shape();
-    int k = shape.length > 1 ? shape[1] : 1;
+    // token and channels-last layers: the engine's rows stay raw (the tail and VJP take them), the maps are computed on
+    // the spatial view [D, h, w] (prefix tokens dropped, as pytorch-grad-cam's reshape_transform)
+    LayerLayout layout = LayerInfo.INPUT.equals(hook.name()) ? null : info.layer(hook.name()).layout();
+    boolean viewed = layout != null && !layout.identity();
+    int k = viewed ? layout.channels() : shape.length > 1 ? shape[1] : 1;
     int khw = act.size() / act.dim(0);
     // [N, K, h, w]; any other rank is read as K rows of khw / K positions (h = 1)
-    final int hh = hFinal(shape, k, khw), ww = wFinal(shape, k, khw);
+    final int hh = viewed ? layout.height() : hFinal(shape, k, khw), ww = viewed ? layout.width() : wFinal(shape, k, khw);
+    java.util.function.UnaryOperator<float[]> view = viewed ? r -> {
+      float[] v = new float[layout.viewSize()];
+      layout.toView(r, 0, v, 0);
+      return v;
+    } : r -> r;
     float[] aData = act.toArray();
     int anchorCol = 0; // the input replica that is the unmodified image
 
@@ -225,7 +235,7 @@ public abstract class GradientCam implements Explainer {
         scores[i] = new double[] {o.value(row)};
         Map<String, Object> ex = new HashMap<>();
         final int fi = i;
-        maps[i] = new double[][] {reduceReplicas(i, rin, r -> map(new Rows(new float[][] {slice(aData, (fi * rin + r) * khw, khw)},
+        maps[i] = new double[][] {reduceReplicas(i, rin, r -> map(new Rows(new float[][] {view.apply(slice(aData, (fi * rin + r) * khw, khw))},
             null, new double[] {scores[fi][0]}, k, hh, ww, r == 0 ? ex : new HashMap<>())), hh, ww)};
         extras.add(List.of(ex));
       }
@@ -271,7 +281,18 @@ public abstract class GradientCam implements Explainer {
       for (int i = 0; i < n; i++)
         for (int r = 0; r < rin; r++) {
           System.arraycopy(aData, (i * rin + r) * khw, buf[0], 0, khw);
-          if (rq > 1) expand(buf[0], k, hh, ww, buf);
+          if (rq > 1 && viewed) {           // replicas made on the view; the prefix tokens stay as they are
+            float[][] vb = new float[rq][];
+            vb[0] = view.apply(buf[0]);
+            for (int q = 1; q < rq; q++) vb[q] = new float[vb[0].length];
+            expand(vb[0], k, hh, ww, vb);
+            for (int q = 1; q < rq; q++) {
+              System.arraycopy(buf[0], 0, buf[q], 0, khw);
+              layout.fromView(vb[q], 0, buf[q], 0);
+            }
+          } else if (rq > 1) {
+            expand(buf[0], k, hh, ww, buf);
+          }
           for (int j = 0; j < slots[i]; j++)
             for (int q = 0; q < rq; q++) System.arraycopy(buf[q], 0, e, (base[i] + (j * rin + r) * rq + q) * khw, khw);
         }
@@ -318,7 +339,9 @@ public abstract class GradientCam implements Explainer {
       calls[2]++;
       if (secondOrder()) {
         final int s0 = start;
-        SecondOrder so = hook.tailWithHessianVector(chunk, chunk, seedFn, (y, jv) -> {
+        // v = the activation; for token layers its view part only (the prefix tokens are not on the map: v is 0 there)
+        Tensor v = viewed ? layout.fromView(layout.toView(chunk), null) : chunk;
+        SecondOrder so = hook.tailWithHessianVector(chunk, v, seedFn, (y, jv) -> {
           // the objective's own curvature along J v, row by row (zero for a logit)
           int kout = y.dim(1), nr = y.dim(0);
           float[] yd = y.toArray(), jd = jv.toArray(), u = new float[yd.length];
@@ -365,9 +388,9 @@ public abstract class GradientCam implements Explainer {
           double[] v = new double[rq];
           for (int q = 0; q < rq; q++) {
             int row = base[fi] + (fj * rin + r) * rq + q;
-            a[q] = slice(e, row * khw, khw);
-            g[q] = slice(gAll, row * khw, khw);
-            if (hvr != null) hvr[q] = slice(hvAll, row * khw, khw);
+            a[q] = view.apply(slice(e, row * khw, khw));
+            g[q] = view.apply(slice(gAll, row * khw, khw));
+            if (hvr != null) hvr[q] = view.apply(slice(hvAll, row * khw, khw));
             v[q] = o.value(yRows[row]);
           }
           Map<String, Object> target = r == 0 ? exj : new HashMap<>();

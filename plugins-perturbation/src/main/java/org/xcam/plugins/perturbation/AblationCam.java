@@ -10,6 +10,7 @@ import org.xcam.api.Explainer;
 import org.xcam.api.Explanation;
 import org.xcam.api.Heatmap;
 import org.xcam.api.LayerHook;
+import org.xcam.api.LayerLayout;
 import org.xcam.api.Model;
 import org.xcam.api.Objective;
 import org.xcam.api.Passes;
@@ -39,6 +40,11 @@ import org.xcam.api.Tensor;
  * <p>pytorch-grad-cam lowers the ablation value by 1e7 per channel within a batch when {@code min(A) != 0} (it
  * reuses the already-ablated tensor for the minimum); xcam uses {@code min(A) - 1e7} for every channel, which does not
  * depend on the batch size.
+ *
+ * <p><b>Token and channels-last layers</b> ({@link LayerLayout}): the channel weights and the map are computed on the
+ * spatial view {@code [D, h, w]}; channel k is ablated in the raw activation, in every token including the prefix
+ * (class) tokens, with the minimum taken over the whole raw activation, as pytorch-grad-cam's {@code AblationLayerVit}
+ * does (its references on tiny-vit show that at the last block all of the map comes from ablating the class token).
  *
  * <p><b>All-zero channels are not run.</b> When the ablation value is 0 (post-ReLU layers), ablating a channel that is
  * already all zero leaves the activation unchanged, and whatever its weight, it multiplies {@code A_k = 0}: such channels
@@ -105,19 +111,27 @@ final class AblationCam implements Explainer {
         }
       }
       final List<List<Objective>> objs = objectives;
-      int k = act.dim(1), h = act.dim(2), w = act.dim(3), lhw = h * w, khw = k * lhw;
+      // token / channels-last layers: weights and map on the spatial view; the ablation is done in the raw layout,
+      // channel c in every token, prefix tokens included (pytorch-grad-cam's AblationLayerVit)
+      LayerLayout layout = model.info().layer(layer).layout();
+      Tensor view = layout.toView(act);
+      int k = view.dim(1), h = view.dim(2), w = view.dim(3), lhw = h * w, khw = k * lhw;
+      int rsz = layout.rawSize();
+      int[] rawShape = act.shape();
       sizes.add(new int[] {h, w});
-      float[] a = act.toArray();
+      float[] a = view.toArray();
+      float[] ar = layout.identity() ? a : act.toArray();
 
       float[] ablationValue = new float[n];
       long skipped = 0;
       List<int[]> jobs = new ArrayList<>();     // {image, channel}
       for (int i = 0; i < n; i++) {
         float min = Float.POSITIVE_INFINITY;
-        for (int p = 0; p < khw; p++) min = Math.min(min, a[i * khw + p]);
+        for (int p = 0; p < rsz; p++) min = Math.min(min, ar[i * rsz + p]);
         ablationValue[i] = min == 0f ? 0f : min - ABLATION_OFFSET;
         for (int ch : channelsToAblate(a, i * khw, k, lhw, ratio)) {
-          if (ablationValue[i] == 0f && allZero(a, i * khw + ch * lhw, lhw)) skipped++;   // ablating it changes nothing
+          // ablating an all-zero channel with 0 changes nothing (for tokens: only when the prefix tokens are zero there too)
+          if (ablationValue[i] == 0f && allZero(a, i * khw + ch * lhw, lhw) && prefixZero(layout, ar, i * rsz, ch)) skipped++;
           else jobs.add(new int[] {i, ch});
         }
       }
@@ -135,13 +149,14 @@ final class AblationCam implements Explainer {
       }
 
       Pipeline.run(jobs.size(), batch, parallel, (start, count) -> {
-        float[] buf = new float[count * khw];
+        float[] buf = new float[count * rsz];
         for (int j = 0; j < count; j++) {
           int[] job = jobs.get(start + j);
-          System.arraycopy(a, job[0] * khw, buf, j * khw, khw);
-          Arrays.fill(buf, j * khw + job[1] * lhw, j * khw + (job[1] + 1) * lhw, ablationValue[job[0]]);
+          System.arraycopy(ar, job[0] * rsz, buf, j * rsz, rsz);
+          layout.setChannel(buf, j * rsz, job[1], ablationValue[job[0]], true);
         }
-        return Tensor.wrap(buf, count, k, h, w);
+        rawShape[0] = count;
+        return Tensor.wrap(buf, rawShape.clone());
       }, hook::tail, (start, count, out) -> {
         for (int j = 0; j < count; j++) {
           int[] job = jobs.get(start + j);
@@ -196,6 +211,12 @@ final class AblationCam implements Explainer {
       parts.add(hook.tail(act.slice(i, Math.min(n, i + batch))));
     }
     return Tensor.concat(parts);
+  }
+
+  /** True when channel {@code ch} is zero in every prefix token of the raw row at {@code off} (always for non-token layouts). */
+  static boolean prefixZero(LayerLayout layout, float[] raw, int off, int ch) {
+    for (int t = 0; t < layout.prefixTokens(); t++) if (raw[off + t * layout.channels() + ch] != 0f) return false;
+    return true;
   }
 
   static boolean allZero(float[] a, int off, int len) {

@@ -44,8 +44,10 @@ final class Common {
 
   /** The layers to explain at: the request's, or the model's default. */
   static List<String> layers(Model model, ExplainRequest request) {
-    if (!request.layers().isEmpty()) return request.layers();
-    return List.of(model.info().defaultLayer());
+    List<String> ls = request.layers().isEmpty() ? java.util.Arrays.asList(model.info().defaultLayer()) : request.layers();
+    // an attention layer has no map to weight: refused here, before any pass (unknown layers fail here too)
+    for (String l : ls) if (l != null) model.info().layer(l).layout().requireSpatial("this method", l);
+    return ls;
   }
 
   /** The model's outputs on the request's images, in batches of {@code batch} (one budgeted pass each). */

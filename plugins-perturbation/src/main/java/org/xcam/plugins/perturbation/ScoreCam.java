@@ -97,7 +97,8 @@ final class ScoreCam implements Explainer {
 
     for (String layer : layers) {
       LayerHook hook = model.layer(layer);
-      Tensor act = activations(hook, x, work);
+      // token and channels-last layers: the spatial view [N, D, h, w] (prefix tokens dropped, as reshape_transform)
+      Tensor act = model.info().layer(layer).layout().toView(activations(hook, x, work));
       int k = act.dim(1), h = act.dim(2), w = act.dim(3), lhw = h * w;
       sizes.add(new int[] {h, w});
       float[] a = act.toArray();
