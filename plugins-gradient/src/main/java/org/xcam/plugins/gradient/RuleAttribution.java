@@ -66,7 +66,12 @@ final class RuleAttribution implements Explainer {
       throw new InvalidInputException("'" + name + "' explains one layer at a time (got " + req.layers() + "); name one layer or none (the input)");
     }
     String layer = req.layers().isEmpty() ? LayerInfo.INPUT : req.layers().get(0);
-    model.info().layer(layer);
+    org.xcam.api.LayerLayout layout = model.info().layer(layer).layout();
+    if (!layout.identity()) {
+      // a swapped-rule attribution's baseline and sum are defined on the raw activation; not carried to token layouts
+      throw new InvalidInputException("'" + name + "' runs at the input or at channels-first layers; layer '" + layer + "' is "
+          + layout.describe() + "; drop --layer (the input) or use a Grad-CAM-family method there");
+    }
     EnumSet<Capability> needs = EnumSet.of(Capability.MODIFIED_BACKWARD);
     needs.addAll(LayerInfo.INPUT.equals(layer) ? EnumSet.of(Capability.INPUT_GRADIENT) : EnumSet.of(Capability.LAYER_CUT, Capability.VJP));
     model.require(needs, name);

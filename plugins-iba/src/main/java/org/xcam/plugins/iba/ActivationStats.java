@@ -190,8 +190,13 @@ public final class ActivationStats {
    * @param batches normalised image batches {@code [N, C, H, W]}
    */
   public static ActivationStats estimate(LayerHook hook, Iterable<Tensor> batches, Mode mode, String source) {
+    return estimate(hook, org.xcam.api.LayerLayout.channelsFirst(), batches, mode, source);
+  }
+
+  /** As {@link #estimate(LayerHook, Iterable, Mode, String)} on the layer's spatial view (token layers: the grid tokens). */
+  public static ActivationStats estimate(LayerHook hook, org.xcam.api.LayerLayout layout, Iterable<Tensor> batches, Mode mode, String source) {
     Estimator e = estimator(mode);
-    for (Tensor b : batches) e.add(hook.activation(b));
+    for (Tensor b : batches) e.add(layout.toView(hook.activation(b)));
     return e.result(hook.name(), source);
   }
 

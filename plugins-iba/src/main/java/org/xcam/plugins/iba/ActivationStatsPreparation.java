@@ -41,22 +41,24 @@ public final class ActivationStatsPreparation implements Preparation {
     ActivationStats.Mode mode = ActivationStats.Mode.fromId(request.options().getString("mode"));
     if (request.layers().isEmpty()) throw new InvalidInputException("name at least one layer to estimate statistics at");
     for (String l : request.layers()) {
-      int[] shape = model.info().layer(l).shape();   // unknown layers fail here, listing the model's layers
-      if (shape.length != 3) {
+      int[] shape = model.info().layer(l).shape();   // unknown layers fail here, listing the model's layers (the view [D, h, w] for tokens)
+      if (shape.length != 3 || !model.info().layer(l).layout().spatial()) {
         throw new InvalidInputException("layer '" + l + "' has activation shape " + Arrays.toString(shape)
             + "; IBA statistics need a [C, H, W] layer");
       }
     }
     Path dir = request.out().orElseGet(() -> StatsSource.besideModel(model.info()));
     List<LayerHook> hooks = new ArrayList<>();
+    List<org.xcam.api.LayerLayout> layouts = new ArrayList<>();
     List<ActivationStats.Estimator> est = new ArrayList<>();
     for (String l : request.layers()) {
       hooks.add(model.layer(l));
+      layouts.add(model.info().layer(l).layout());   // statistics of the spatial view: the grid tokens
       est.add(ActivationStats.estimator(mode));
     }
     return new Run() {
       @Override public void add(Tensor images) {
-        for (int i = 0; i < hooks.size(); i++) est.get(i).add(hooks.get(i).activation(images));
+        for (int i = 0; i < hooks.size(); i++) est.get(i).add(layouts.get(i).toView(hooks.get(i).activation(images)));
       }
 
       @Override public Result finish() {

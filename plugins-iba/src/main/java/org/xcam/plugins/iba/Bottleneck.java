@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.xcam.api.LayerHook;
+import org.xcam.api.LayerLayout;
 import org.xcam.api.TailGradient;
 import org.xcam.api.Tensor;
 
@@ -77,6 +78,8 @@ public final class Bottleneck {
     final double[] v;
     double lastModelLoss = Double.NaN;
     double lastLoss = Double.NaN;
+    /** The raw activation row (token layers: prefix tokens included), or null for channels-first layers. */
+    float[] raw;
 
     /**
      * @param f    the activation {@code [C,H,W]} flat
@@ -100,6 +103,12 @@ public final class Bottleneck {
       this.v = new double[f.length];
     }
 
+    /** The job's raw activation row, whose prefix tokens pass the bottleneck unchanged (token layers); returns this job. */
+    public Job raw(float[] rawRow) {
+      this.raw = rawRow;
+      return this;
+    }
+
     public double[] alpha() { return alpha; }
     public void setLoss(ModelLoss l) { this.loss = l; }
     public double lastLoss() { return lastLoss; }
@@ -108,6 +117,7 @@ public final class Bottleneck {
 
   private final Config cfg;
   private final GaussianSmoother smoother;
+  private LayerLayout layout = LayerLayout.channelsFirst();
 
   public Bottleneck(Config cfg) {
     this.cfg = cfg;
@@ -115,6 +125,16 @@ public final class Bottleneck {
   }
 
   public Config config() { return cfg; }
+
+  /**
+   * The layer's layout: for token and channels-last layers the bottleneck acts on the spatial view and the rows sent
+   * to the tail are rebuilt in the raw layout (each job's prefix tokens from {@link Job#raw}); clean rows passed to
+   * {@link #evaluate} are then raw rows. Returns this.
+   */
+  public Bottleneck layout(LayerLayout l) {
+    this.layout = l;
+    return this;
+  }
 
   /** Standard-normal draws {@code [S][CHW]} of a job at a step (deterministic). */
   public double[][] noise(Job job, int step) {
@@ -165,7 +185,8 @@ public final class Bottleneck {
     int rows = m + jobs.size() * s;
     Job first = jobs.get(0);
     float[] z = new float[rows * chw];
-    for (int i = 0; i < m; i++) System.arraycopy(clean[i], 0, z, i * chw, chw);
+    boolean viewed = !layout.identity();
+    if (!viewed) for (int i = 0; i < m; i++) System.arraycopy(clean[i], 0, z, i * chw, chw);
     double[][] lambdas = new double[jobs.size()][];
     for (int j = 0; j < jobs.size(); j++) {
       Job job = jobs.get(j);
@@ -183,7 +204,27 @@ public final class Bottleneck {
     }
     double sign = cfg.inverse() ? -1 : 1;
     double[] modelLoss = new double[jobs.size()];
-    TailGradient tg = hook.tailWithGradient(Tensor.wrap(z, rows, first.c, first.h, first.w), y -> {
+    Tensor zt;
+    int rs = layout.rawSize();
+    if (viewed) {
+      float[] zr = new float[rows * rs];
+      for (int i = 0; i < m; i++) System.arraycopy(clean[i], 0, zr, i * rs, rs);
+      for (int j = 0; j < jobs.size(); j++) {
+        for (int k = 0; k < s; k++) {
+          int r = m + j * s + k;
+          System.arraycopy(jobs.get(j).raw, 0, zr, r * rs, rs);
+          layout.fromView(z, r * chw, zr, r * rs);
+        }
+      }
+      int[] shape = layout.rawShape();
+      int[] batched = new int[shape.length + 1];
+      batched[0] = rows;
+      System.arraycopy(shape, 0, batched, 1, shape.length);
+      zt = Tensor.wrap(zr, batched);
+    } else {
+      zt = Tensor.wrap(z, rows, first.c, first.h, first.w);
+    }
+    TailGradient tg = hook.tailWithGradient(zt, y -> {
       int kOut = y.dim(1);
       float[] out = y.toArray();
       if (m > 0 && onClean != null) {
@@ -207,7 +248,7 @@ public final class Bottleneck {
       }
       return Tensor.wrap(seed, rows, kOut);
     });
-    float[] gz = tg.gradient().toArray();
+    float[] gz = layout.toView(tg.gradient()).toArray();
     double[][] grads = new double[jobs.size()][];
     for (int j = 0; j < jobs.size(); j++) {
       Job job = jobs.get(j);

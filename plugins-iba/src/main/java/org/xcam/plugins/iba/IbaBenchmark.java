@@ -130,7 +130,7 @@ public final class IbaBenchmark implements BenchmarkProvider {
       if (ActivationStats.exists(dir, l)) return StatsSource.directory(dir);
       List<Tensor> batches = new ArrayList<>();
       for (int i = 0; i < statsCount; i += 16) batches.add(randomInputs(1000 + i, Math.min(16, statsCount - i), in));
-      ActivationStats s = ActivationStats.estimate(hook, batches, ActivationStats.Mode.ELEMENT, "bench: N(0,1) inputs");
+      ActivationStats s = ActivationStats.estimate(hook, model.info().layer(l).layout(), batches, ActivationStats.Mode.ELEMENT, "bench: N(0,1) inputs");
       return StatsSource.of(Map.of(l, s));
     }
 

@@ -11,6 +11,7 @@ import org.xcam.api.Explanation;
 import org.xcam.api.Heatmap;
 import org.xcam.api.InvalidInputException;
 import org.xcam.api.LayerHook;
+import org.xcam.api.LayerLayout;
 import org.xcam.api.Model;
 import org.xcam.api.ModelInfo;
 import org.xcam.api.Objective;
@@ -157,20 +158,28 @@ public final class IbaExplainer implements Explainer {
           + "' but the budget is " + request.maxPasses() + "; raise --max-passes or lower steps");
     }
     request.checkCancelled();
-    Tensor act = hook.activation(request.input());
+    // token / channels-last layers: the bottleneck acts on the spatial view (the grid tokens); prefix tokens pass as they are
+    LayerLayout layout = info.layer(layer).layout();
+    layout.requireSpatial(name, layer);
+    Tensor rawAct = hook.activation(request.input());
+    Tensor act = layout.toView(rawAct);
     int[] shape = {act.dim(1), act.dim(2), act.dim(3)};
     st.checkShape(shape, info.name());
     int c = shape[0], h = shape[1], w = shape[2], chw = c * h * w;
     float[] all = act.toArray();
     float[][] f = new float[n][chw];
     for (int i = 0; i < n; i++) System.arraycopy(all, i * chw, f[i], 0, chw);
+    int rs = layout.rawSize();
+    float[] rawAll = layout.identity() ? all : rawAct.toArray();
+    float[][] rawRows = new float[n][];
+    for (int i = 0; i < n; i++) rawRows[i] = layout.identity() ? f[i] : java.util.Arrays.copyOfRange(rawAll, i * rs, (i + 1) * rs);
 
     // Jobs: with Target.all the objectives are resolved from one extra batched tail; otherwise one job per image
     // and the objective is resolved inside the first step from the clean rows.
     List<Work> works = new ArrayList<>();
     float[][] cleanOut = null;
     if (multi) {
-      Tensor y = hook.tail(act);
+      Tensor y = hook.tail(rawAct);
       int k = y.dim(1);
       float[] yy = y.toArray();
       cleanOut = new float[n][k];
@@ -180,18 +189,18 @@ public final class IbaExplainer implements Explainer {
       if (multi) {
         List<Objective> objs = resolve(info, request.target(i), cleanOut[i]);
         for (int q = 0; q < objs.size(); q++) {
-          Work wk = new Work(i, new Bottleneck.Job(f[i], mu, sd, c, h, w, null, jobSeed(request.seed(), q), cfg.alphaInit()));
+          Work wk = new Work(i, new Bottleneck.Job(f[i], mu, sd, c, h, w, null, jobSeed(request.seed(), q), cfg.alphaInit()).raw(rawRows[i]));
           wk.objective = objs.get(q);
           wk.cleanRow = cleanOut[i];
           wk.job.setLoss(loss(info, wk.objective, wk.cleanRow));
           works.add(wk);
         }
       } else {
-        works.add(new Work(i, new Bottleneck.Job(f[i], mu, sd, c, h, w, null, jobSeed(request.seed(), 0), cfg.alphaInit())));
+        works.add(new Work(i, new Bottleneck.Job(f[i], mu, sd, c, h, w, null, jobSeed(request.seed(), 0), cfg.alphaInit()).raw(rawRows[i])));
       }
     }
 
-    Bottleneck b = new Bottleneck(cfg);
+    Bottleneck b = new Bottleneck(cfg).layout(layout);
     long totalSteps = (long) chunks * cfg.steps();
     long[] done = {0};
     for (int start = 0; start < n; start += imagesPerCall) {
@@ -202,7 +211,7 @@ public final class IbaExplainer implements Explainer {
       float[][] clean = null;
       if (!multi) {
         clean = new float[end - start][];
-        for (int i = start; i < end; i++) clean[i - start] = f[i];
+        for (int i = start; i < end; i++) clean[i - start] = rawRows[i];   // clean rows only run forward: the raw layout
       }
       final int s0 = start;
       b.optimise(hook, jobs, clean, outs -> {

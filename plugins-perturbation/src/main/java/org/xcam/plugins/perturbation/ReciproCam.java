@@ -112,10 +112,16 @@ final class ReciproCam implements Explainer {
 
     for (String layer : layers) {
       LayerHook hook = model.layer(layer);
-      Tensor act = ScoreCam.activations(hook, x, batch, work);
+      // token / channels-last layers: masks on the spatial view; the prefix (class) tokens are kept as they are
+      org.xcam.api.LayerLayout layout = model.info().layer(layer).layout();
+      Tensor rawAct = ScoreCam.activations(hook, x, batch, work);
+      Tensor act = layout.toView(rawAct);
       int k = act.dim(1), h = act.dim(2), w = act.dim(3), lhw = h * w, khw = k * lhw, per = lhw + 1;
       sizes.add(new int[] {h, w});
       float[] a = act.toArray();
+      float[] ar = layout.identity() ? a : rawAct.toArray();
+      int rs = layout.rawSize();
+      int[] rawShape = rawAct.shape();
       float[][] masks = new float[lhw][];
       for (int p = 0; p < lhw; p++) masks[p] = mask(p, h, w, gaussian);
       float[][][] rows = new float[n][per][];
@@ -140,7 +146,15 @@ final class ReciproCam implements Explainer {
               }
           }
         }
-        return Tensor.wrap(buf, count, k, h, w);
+        if (layout.identity()) return Tensor.wrap(buf, count, k, h, w);
+        float[] rb = new float[count * rs];
+        for (int j = 0; j < count; j++) {
+          System.arraycopy(ar, ((start + j) / per) * rs, rb, j * rs, rs);
+          layout.fromView(buf, j * khw, rb, j * rs);
+        }
+        int[] bs = rawShape.clone();
+        bs[0] = count;
+        return Tensor.wrap(rb, bs);
       }, hook::tail, (start, count, out) -> {
         for (int j = 0; j < count; j++) {
           int job = start + j;
