@@ -45,6 +45,21 @@ public abstract class EngineCompatibilityKit {
   /** The bundle to load (default: the pytorch-grad-cam reference bundle, whose logits and gradients are recorded). */
   protected Path bundle() { return Reference.bundle(); }
 
+  /**
+   * The reference fixture whose inputs, logits and layer tensors the bundle is checked against (a directory of the
+   * kit's reference data: {@code phantom-small}, or {@code tiny-vit} for a transformer with token layers, loaded from
+   * {@code tiny-vit/bundle} on DJL or {@code tiny-vit/model.onnx} on ONNX Runtime).
+   */
+  protected String fixture() { return "phantom-small"; }
+
+  /** The layers whose activation and gradient of input 0 the fixture records ({@code tensors/<layer>/0.*.npy}, raw layout). */
+  protected List<String> referenceLayers() {
+    return fixture().equals("tiny-vit") ? List.of("blocks.2", "blocks.3") : List.of("features.10", "features.14");
+  }
+
+  /** The class whose logit the recorded gradients are of (input 0). */
+  protected int referenceGradientClass() { return fixture().equals("tiny-vit") ? 2 : 1; }
+
   /** Tolerance for forward outputs against the recorded logits. */
   protected double logitTolerance() { return 1e-4; }
 
@@ -59,9 +74,11 @@ public abstract class EngineCompatibilityKit {
 
   private Tensor inputs() {
     List<Tensor> l = new ArrayList<>();
-    for (int i = 0; i < 6; i++) l.add(Reference.input(i));
+    for (int i = 0; i < 6; i++) l.add(input(i));
     return Tensor.stack(l);
   }
+
+  private Tensor input(int i) { return Reference.tensor(fixture() + "/inputs/" + i + ".npy"); }
 
   @Nested @DisplayName("Forward")
   class Forward {
@@ -74,7 +91,7 @@ public abstract class EngineCompatibilityKit {
     @Test @DisplayName("Forward logits equal those recorded by the export script within the tolerance")
     void logits() {
       Tensor y = model().forward(inputs());
-      List<?> rec = (List<?>) ((Map<?, ?>) Reference.logits()).get("logits");
+      List<?> rec = (List<?>) ((Map<?, ?>) Reference.json(fixture() + "/logits.json")).get("logits");
       for (int i = 0; i < 6; i++) {
         List<?> l = (List<?>) ((Map<?, ?>) rec.get(i)).get("logits");
         for (int k = 0; k < l.size(); k++) {
@@ -122,9 +139,10 @@ public abstract class EngineCompatibilityKit {
     @Test @DisplayName("Activations equal the recorded reference activations")
     void activations() {
       assumeTrue(model().capabilities().contains(Capability.LAYER_CUT), "engine cannot cut at layers");
-      for (String l : List.of("features.10", "features.14")) {
-        Tensor a = model().layer(l).activation(Reference.input(0).unsqueeze());
-        Tensor ref = Reference.tensor("phantom-small/tensors/" + l + "/0.activation.npy");
+      for (String l : referenceLayers()) {
+        Tensor a = model().layer(l).activation(input(0).unsqueeze());
+        assertThat(a.shape()).as("raw activation at %s", l).containsExactly(batched(model().info().layer(l).rawShape()));
+        Tensor ref = Reference.tensor(fixture() + "/tensors/" + l + "/0.activation.npy");
         assertThat(a.reshape(ref.shape()).maxAbsDiff(ref)).as("activation at %s", l).isLessThan(1e-4);
       }
     }
@@ -141,11 +159,13 @@ public abstract class EngineCompatibilityKit {
     @Test @DisplayName("The VJP of the target logit equals the recorded reference gradient")
     void referenceGradient() {
       assumeTrue(model().capabilities().contains(Capability.VJP), "engine has no gradients");
-      for (String l : List.of("features.10", "features.14")) {
+      for (String l : referenceLayers()) {
         LayerHook h = model().layer(l);
-        Tensor a = h.activation(Reference.input(0).unsqueeze());
-        Tensor g = h.vjp(a, Tensor.of(new float[] {0, 1, 0}, 1, 3));
-        Tensor ref = Reference.tensor("phantom-small/tensors/" + l + "/0.gradient.npy");
+        Tensor a = h.activation(input(0).unsqueeze());
+        float[] seed = new float[3];
+        seed[referenceGradientClass()] = 1;
+        Tensor g = h.vjp(a, Tensor.of(seed, 1, 3));
+        Tensor ref = Reference.tensor(fixture() + "/tensors/" + l + "/0.gradient.npy");
         assertThat(g.reshape(ref.shape()).maxAbsDiff(ref)).as("gradient at %s", l).isLessThan(1e-4);
       }
     }
@@ -156,7 +176,7 @@ public abstract class EngineCompatibilityKit {
       Random rnd = new Random(3);
       for (String l : model().info().layerNames()) {
         LayerHook h = model().layer(l);
-        Tensor a = h.activation(Reference.input(1).unsqueeze());
+        Tensor a = h.activation(input(1).unsqueeze());
         float[] gOut = {0.3f, -0.5f, 0.9f};
         Tensor g = h.vjp(a, Tensor.of(gOut, 1, 3));
         float[] av = a.toArray();
@@ -194,5 +214,12 @@ public abstract class EngineCompatibilityKit {
       assertThat(tg.output().maxAbsDiff(h.tail(a))).isLessThan(1e-5);
       assertThat(tg.gradient().maxAbsDiff(h.vjp(a, gOut))).isLessThan(1e-5);
     }
+  }
+
+  private static int[] batched(int[] s) {
+    int[] b = new int[s.length + 1];
+    b[0] = 1;
+    System.arraycopy(s, 0, b, 1, s.length);
+    return b;
   }
 }

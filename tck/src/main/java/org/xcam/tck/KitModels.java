@@ -40,10 +40,32 @@ public final class KitModels {
     return Fixtures.available() ? onEveryEngine("phantom-cxr", Fixtures.phantomBundle()) : List.of();
   }
 
-  /** Both fixtures on every engine. */
+  /**
+   * The pytorch-grad-cam transformer reference {@code tiny-vit} (token layers [N, 65, 64]: a class token and an 8 x 8
+   * grid; random-init, 1 x 64 x 64 input) as the exporter's bundle on the TorchScript engine, when that engine is on the
+   * class path. The kits run on it as on the CNN fixtures: every layer method through the spatial view.
+   */
+  public static synchronized List<ModelCase> transformer() {
+    EngineProvider djl = xcam().engines().get("djl");
+    if (djl == null) return List.of();
+    Path bundle = Reference.root().resolve("tiny-vit/bundle");
+    ModelCase c = CACHE.get("tiny-vit@djl");
+    if (c == null) {
+      try {
+        c = new ModelCase("tiny-vit", "djl", djl.load(bundle, Map.of()));
+      } catch (XcamException ex) {
+        throw new XcamException("engine 'djl' failed to load the fixture tiny-vit: " + ex.getMessage(), ex);
+      }
+      CACHE.put("tiny-vit@djl", c);
+    }
+    return List.of(c);
+  }
+
+  /** The CNN fixtures on every engine, and the tiny ViT ({@link #transformer()}). */
   public static List<ModelCase> all() {
     List<ModelCase> l = new ArrayList<>(reference());
     l.addAll(phantom());
+    l.addAll(transformer());
     return l;
   }
 
