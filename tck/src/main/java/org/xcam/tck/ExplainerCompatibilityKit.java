@@ -55,8 +55,17 @@ public abstract class ExplainerCompatibilityKit {
   /** The provider under test. */
   protected abstract ExplainerProvider provider();
 
-  /** Fixture models (default: the reference bundle and the project's phantom bundle on every engine found). */
-  protected List<ModelCase> models() { return KitModels.all(); }
+  /**
+   * Fixture models (default: the reference bundle and the project's phantom bundle on every engine found, and for a
+   * layer-based method the tiny ViT, whose layers are tokens [N, 65, 64]: the method must work through the spatial
+   * view). Input-level methods see only pixels, so the transformer adds nothing but time for them.
+   */
+  protected List<ModelCase> models() {
+    if (provider().layerBased()) return KitModels.all();
+    List<ModelCase> l = new java.util.ArrayList<>(KitModels.reference());
+    l.addAll(KitModels.phantom());
+    return l;
+  }
 
   /** Absolute tolerance for comparing maps that should be equal (normalised maps in [0,1]). */
   protected double tolerance() { return 1e-4; }

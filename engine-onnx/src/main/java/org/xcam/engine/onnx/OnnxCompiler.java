@@ -255,6 +255,13 @@ final class OnnxCompiler {
             : kind.inputLevel() || info.defaultLayer() == null ? LayerInfo.INPUT : info.defaultLayer();
         OnnxLayer hook = (OnnxLayer) m.layer(l); // unknown or non-cut layers fail here, listing the layers
         long[] s = m.shapes.get(hook.tensor());
+        LayerInfo li = info.layer(l);
+        if (!li.layout().identity()) {
+          // the compiled graphs compute on [N, C, h, w]; a token or channels-last layer would be misread
+          throw new UnsupportedCapabilityException("layer '" + l + "' of model '" + info.name() + "' is " + li.layout().describe()
+              + "; compiled models take channels-first layers only: explain it with xcam explain (which reads it through the"
+              + " spatial view) or compile at a convolutional layer", java.util.Set.of(org.xcam.api.Capability.LAYER_CUT));
+        }
         if (s == null || s.length != 4) {
           throw new UnsupportedCapabilityException("layer '" + l + "' of model '" + info.name() + "' is not a 4-D feature map "
               + Arrays.toString(s) + "; compile at a convolutional layer (xcam layers lists them)");
