@@ -318,8 +318,22 @@ public final class OnnxModel implements Model {
     String noLayers = null;
     if (manifest != null) {
       List<String> unmapped = new ArrayList<>();
+      Map<String, String> byModule = null;
       for (String l : manifest.layers()) {
         String t = manifest.onnx().get(l);
+        if (t == null) {
+          // no "onnx" entry (e.g. the exporter could not infer a token tensor's shape without onnxruntime): the
+          // module's output found from torch.onnx.export's scope names, when it is a clean cut
+          if (byModule == null) {
+            byModule = new HashMap<>();
+            for (Map.Entry<String, String> e : LayerDiscovery.moduleOutputs(graph).entrySet()) byModule.put(e.getValue(), e.getKey());
+          }
+          String guess = byModule.get(l);
+          if (guess != null && shapes.get(guess) != null && types.getOrDefault(guess, 0) == 1 && graph.cutBlocker(guess) == null) {
+            LOG.info("bundle {}: layer '{}' has no \"onnx\" entry; using its module output '{}'", path, l, guess);
+            t = guess;
+          }
+        }
         if (t == null) {
           unmapped.add(l);
           continue;

@@ -52,6 +52,21 @@ class TokenLayersTest {
     }
   }
 
+  @Test @DisplayName("A bundle whose manifest has no \"onnx\" map still cuts its token layers at the module outputs, with the manifest's layouts")
+  void bundleWithoutOnnxMap(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    Path b = tmp.resolve("vit");
+    java.nio.file.Files.createDirectories(b);
+    Path src = ref("tiny-vit").getParent();
+    java.nio.file.Files.copy(src.resolve("bundle/xcam-model.json"), b.resolve("xcam-model.json"));
+    java.nio.file.Files.copy(src.resolve("model.onnx"), b.resolve("model.onnx"));
+    try (OnnxModel m = OnnxModel.load(b, Map.of("device", "cpu"))) {
+      assertThat(m.info().layerNames()).containsExactly("blocks.2", "blocks.3");
+      assertThat(m.info().layer("blocks.3").layout()).isEqualTo(LayerLayout.tokens(1, 8, 8, 64));
+      assertThat(m.info().defaultLayer()).isEqualTo("blocks.2");
+      assertThat(m.info().extra()).containsKey(ModelInfo.DEFAULT_LAYER_REASON);
+    }
+  }
+
   @Test @DisplayName("layout.<tensor>=<spec> adds a clean cut as a layer; a spec that does not fit fails with one line")
   void option() {
     try (OnnxModel m = OnnxModel.load(ref("tiny-vit"), Map.of("device", "cpu", "layout./blocks.2/Add_output_0", "tokens:1:8x8"))) {
