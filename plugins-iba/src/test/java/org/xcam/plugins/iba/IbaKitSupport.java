@@ -37,7 +37,7 @@ final class IbaKitSupport {
       if (ActivationStats.exists(d, l)) continue;
       List<Tensor> batches = new ArrayList<>();
       for (int b = 0; b < 4; b++) batches.add(PhantomGenerator.batch(20_000 + 32L * b, 32, in.height(), in.mean()[0], in.std()[0]));
-      ActivationStats.estimate(model.layer(l), batches, ActivationStats.Mode.ELEMENT, "phantom:128:20000").write(d);
+      ActivationStats.estimate(model.layer(l), model.info().layer(l).layout(), batches, ActivationStats.Mode.ELEMENT, "phantom:128:20000").write(d);
     }
   }
 }
