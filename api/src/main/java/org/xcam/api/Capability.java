@@ -29,5 +29,12 @@ public enum Capability {
    * Gradients at the output of every layer that adds a bias, with the biases ({@link Model#biasGradients}), as
    * FullGrad needs.
    */
-  BIAS_GRADIENTS
+  BIAS_GRADIENTS,
+  /**
+   * The attention probabilities {@code [N, heads, T, T]} of every attention block ({@link Model#attention}), as
+   * attention rollout needs.
+   */
+  ATTENTION,
+  /** The gradient of an objective with respect to every block's attention probabilities, as gradient rollout needs. */
+  ATTENTION_GRADIENT
 }

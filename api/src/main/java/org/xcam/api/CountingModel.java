@@ -76,5 +76,14 @@ public final class CountingModel implements Model {
     return inner.biasGradients(input, seed);
   }
 
+  @Override public java.util.List<Attention.Layer> attentionLayers() { return inner.attentionLayers(); }
+
+  /** One forward, plus one vjp when a seed is given. */
+  @Override public Attention attention(Tensor input, Function<Tensor, Tensor> seed) {
+    forwards.incrementAndGet();
+    if (seed != null) vjps.incrementAndGet();
+    return inner.attention(input, seed);
+  }
+
   @Override public void close() { }
 }

@@ -46,6 +46,24 @@ public interface Model extends AutoCloseable {
         + "' cannot expose the gradients at its bias layers; use the ONNX engine (--engine onnx)", Set.of(Capability.BIAS_GRADIENTS));
   }
 
+  /**
+   * The model's attention blocks ({@link Capability#ATTENTION}), input side first; empty for a model without
+   * attention or an engine that cannot expose it.
+   */
+  default java.util.List<Attention.Layer> attentionLayers() { return java.util.List.of(); }
+
+  /**
+   * Attention rollout's ingredients ({@link Capability#ATTENTION}): the output and every attention block's
+   * probabilities from one forward pass; with a {@code seed} ({@link Capability#ATTENTION_GRADIENT}, null for none)
+   * also the gradient of {@code s = seed(output)} with respect to each block's probabilities, from one backward pass.
+   * The default refuses: only engines that can find the attention blocks of their graph override it.
+   */
+  default Attention attention(Tensor input, Function<Tensor, Tensor> seed) {
+    throw new UnsupportedCapabilityException("model '" + info().name() + "' on engine '" + info().engine()
+        + "' exposes no attention probabilities (no attention blocks found, or the engine cannot reach them)",
+        Set.of(seed == null ? Capability.ATTENTION : Capability.ATTENTION_GRADIENT));
+  }
+
   /** Fails with {@link UnsupportedCapabilityException} naming what is missing, for {@code who} (a method name). */
   default void require(Set<Capability> needed, String who) {
     EnumSet<Capability> missing = needed.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(needed);

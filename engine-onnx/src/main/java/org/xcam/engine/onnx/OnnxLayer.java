@@ -313,6 +313,13 @@ final class OnnxLayer implements LayerHook, AutoCloseable {
     return biasLayers().run(input, seed, tensor, GRAD_IN, GRAD_OUT, this::checkGradOutput);
   }
 
+  org.xcam.api.Attention attention(Tensor input, Function<Tensor, Tensor> seed, AttentionBlocks blocks) {
+    m.checkOpen();
+    m.checkInput(input);
+    backward();
+    return blocks.run(input, seed, tailNodes(), layerInfo(), outputInfo(), gradInInfo(), GRAD_IN, this::checkGradOutput);
+  }
+
   private void checkActivation(Tensor a) {
     int[] s = a.shape();
     if (s.length != shape.length + 1 || !Arrays.equals(Arrays.copyOfRange(s, 1, s.length), shape) || s[0] < 1) {

@@ -70,6 +70,8 @@ public final class OnnxModel implements Model {
   /** Whether the model came from a bundle (whose TorchScript files the DJL engine can load). */
   private final boolean isBundle;
   private volatile boolean closed;
+  /** The attention blocks (Softmax outputs [N, heads, T, T]) and their graphs. */
+  private final AttentionBlocks attention;
 
   /** What blocks gradients at {@code layer}: the node, and the message of the rule that refused it. */
   private record Blocker(String layer, NodeProto node, String message) { }
@@ -129,6 +131,11 @@ public final class OnnxModel implements Model {
       c.add(Capability.BIAS_GRADIENTS);
     } else {
       blocked.put(Capability.INPUT_GRADIENT, bi);
+    }
+    this.attention = AttentionBlocks.find(this);
+    if (!attention.layers().isEmpty()) {
+      c.add(Capability.ATTENTION);
+      if (bi == null) c.add(Capability.ATTENTION_GRADIENT);
     }
     this.caps = Set.copyOf(c);
     Map<String, Object> extra = new LinkedHashMap<>(info.extra());
@@ -529,8 +536,13 @@ public final class OnnxModel implements Model {
           + " only forward passes (rise, occlusion)" + (caps.contains(Capability.INPUT_GRADIENT)
           ? " or input gradients (saliency, gradient-x-input, integrated-gradients, smoothgrad)" : ""), missing);
     }
-    // swapped rules and bias gradients come with the backward graph to the input: the same node blocks them
-    boolean inputSide = missing.contains(Capability.MODIFIED_BACKWARD) || missing.contains(Capability.BIAS_GRADIENTS);
+    if (missing.contains(Capability.ATTENTION)) {
+      throw new UnsupportedCapabilityException(head + ": it has no attention blocks (no Softmax over the last axis of a "
+          + "[N, heads, T, T] tensor between its input and output); use a layer-based method instead", missing);
+    }
+    // swapped rules, bias and attention gradients come with the backward graph to the input: the same node blocks them
+    boolean inputSide = missing.contains(Capability.MODIFIED_BACKWARD) || missing.contains(Capability.BIAS_GRADIENTS)
+        || missing.contains(Capability.ATTENTION_GRADIENT);
     for (Capability c : List.of(Capability.VJP, Capability.INPUT_GRADIENT)) {
       Blocker b = blocked.get(c);
       if ((missing.contains(c) || (inputSide && c == Capability.INPUT_GRADIENT)) && b != null) {
@@ -678,6 +690,20 @@ public final class OnnxModel implements Model {
     return ((OnnxLayer) layer(LayerInfo.INPUT)).biasGradients(input, seed);
   }
 
+  @Override public List<org.xcam.api.Attention.Layer> attentionLayers() { return attention.layers(); }
+
+  @Override public org.xcam.api.Attention attention(Tensor input, java.util.function.Function<Tensor, Tensor> seed) {
+    checkOpen();
+    if (attention.layers().isEmpty()) {
+      throw new org.xcam.api.UnsupportedCapabilityException("model '" + info.name() + "' has no attention blocks: no Softmax over the "
+          + "last axis of a [N, heads, T, T] tensor between its input and output", Set.of(Capability.ATTENTION));
+    }
+    checkInput(input);
+    if (seed == null) return attention.run(input);
+    require(Set.of(Capability.ATTENTION_GRADIENT), "attention gradients");
+    return ((OnnxLayer) layer(LayerInfo.INPUT)).attention(input, seed, attention);
+  }
+
   void checkOpen() {
     if (closed) throw new XcamException("ONNX model '" + info.name() + "' is closed");
   }
@@ -736,6 +762,7 @@ public final class OnnxModel implements Model {
     if (closed) return;
     closed = true;
     for (OnnxLayer l : hooks.values()) l.close();
+    attention.close();
     try {
       forward.close();
     } catch (OrtException e) {

@@ -424,6 +424,72 @@ public final class GradientProviders {
     @Override Explainer create(GradientCam.Common c, Options o) { return new FullGrad(name()); }
   }
 
+  /** Base of the two rollouts: no layer, no shared CAM options. */
+  abstract static class RolloutBase implements ExplainerProvider {
+    private final String name, description, cost;
+
+    RolloutBase(String name, String description, String cost) {
+      this.name = name;
+      this.description = description;
+      this.cost = cost;
+    }
+
+    @Override public String name() { return name; }
+    @Override public String description() { return description; }
+    @Override public String cost() { return cost; }
+    @Override public boolean layerBased() { return false; }
+
+    static OptionSpec prefixOption() {
+      return new OptionSpec("prefix-tokens", "auto", "class/distillation/register tokens before the patch grid (auto: the P in 1..4 that leaves a square grid)");
+    }
+
+    static int prefix(Options o) {
+      String v = o.getString("prefix-tokens");
+      if (v.equals("auto")) return -1;
+      try {
+        int p = Integer.parseInt(v.trim());
+        if (p >= 1) return p;
+      } catch (NumberFormatException e) {
+        // below
+      }
+      throw new InvalidInputException("option prefix-tokens must be auto or an integer >= 1 (the class token is one), got '" + v + "'");
+    }
+  }
+
+  public static final class AttentionRolloutProvider extends RolloutBase {
+    public AttentionRolloutProvider() {
+      super("attention-rollout", "Attention rollout (Abnar & Zuidema 2020): heads fused, low attention discarded, identity added, rows renormalised, multiplied through the blocks; class-token row",
+          "1 forward (the attention probabilities of every block as extra outputs)");
+    }
+
+    @Override public Set<Capability> requires() { return EnumSet.of(Capability.ATTENTION); }
+    @Override public boolean categoryIndependent() { return true; }
+
+    @Override public List<OptionSpec> options() {
+      return List.of(new OptionSpec("head-fusion", "mean", "mean, max or min over the heads"),
+          new OptionSpec("discard-ratio", "0.9", "fraction of each fused attention matrix's lowest entries set to 0 (0 keeps all)"),
+          prefixOption());
+    }
+
+    @Override public Explainer create(Options o) {
+      String f = o.getChoice("head-fusion", "mean", "max", "min");
+      double d = o.getDouble("discard-ratio");
+      if (!(d >= 0 && d < 1)) throw new InvalidInputException("option discard-ratio of attention-rollout must be in [0, 1), got " + d);
+      return new Rollout(name(), false, Rollout.Fusion.valueOf(f.toUpperCase(java.util.Locale.ROOT)), d, prefix(o));
+    }
+  }
+
+  public static final class GradientRolloutProvider extends RolloutBase {
+    public GradientRolloutProvider() {
+      super("gradient-rollout", "Gradient-weighted attention rollout (Chefer, Gur & Wolf 2021): R += mean_heads(max(0, dS/dA * A)) R from the identity; class-token row",
+          "1 forward, 1 vjp (the gradient at every block's attention probabilities in one backward graph)");
+    }
+
+    @Override public Set<Capability> requires() { return EnumSet.of(Capability.ATTENTION, Capability.ATTENTION_GRADIENT); }
+    @Override public List<OptionSpec> options() { return List.of(prefixOption()); }
+    @Override public Explainer create(Options o) { return new Rollout(name(), true, Rollout.Fusion.MEAN, 0, prefix(o)); }
+  }
+
   private static OptionSpec mapOption() { return AttributionMap.option(); }
 
   private static AttributionMap mapMode(Options o) { return AttributionMap.of(o); }
