@@ -424,7 +424,8 @@ def _grid_gradient_vanishes(spec, g):
 
 def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, channels=3, height=224, width=224,
                   mean=None, std=None, default_layer=None, reference_inputs=None, onnx=True, opset=13,
-                  rtol=1e-5, onnx_check=True, overwrite=False, quiet=False, extra=None, outputs=None, layouts=None):
+                  rtol=1e-5, onnx_check=True, overwrite=False, quiet=False, extra=None, outputs=None, layouts=None,
+                  attention_blocks=True):
     """Export ``model`` with cuts at ``layers`` (module paths) as an xcam bundle in ``out_dir``.
 
     reference_inputs: normalised inputs [N, C, H, W] (numpy or torch) recorded under reference/ with their
@@ -436,8 +437,9 @@ def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, 
     are detected and every layer's layout is written to the manifest's "layouts". When no default layer is given
     and the last layer is tokens whose grid gradient is exactly zero (a head that reads only the class token), the
     default is the last layer before it whose grid gradient is not (the input of the last block's first norm, as
-    pytorch-grad-cam's ViT tutorial cuts), and the manifest's "defaultLayerReason" says so. Returns the manifest
-    dict. Raises ExportError (nothing written) when a check fails.
+    pytorch-grad-cam's ViT tutorial cuts), and the manifest's "defaultLayerReason" says so. attention_blocks: when
+    the model computes attention probabilities [N, heads, T, T] (a softmax over the last axis), write attention.pt
+    and the manifest's "attention" object (docs/model-bundle.md). Returns the manifest dict. Raises ExportError (nothing written) when a check fails.
     """
     if task == "anatomy-detection" and "anatomy" not in (extra or {}):
         raise ExportError("task anatomy-detection needs extra={'anatomy': {...}} (regions, pathologies, boxFormat); "
@@ -582,6 +584,7 @@ def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, 
             if oerr is not None:
                 report["model.onnx vs model.pt"] = oerr
 
+        attention = _attention(model, xr, y_ts[:xr.shape[0]], tmp, rtol) if attention_blocks else None
         for i in range(xr.shape[0]):
             np.save(os.path.join(tmp, "reference", "inputs", "%d.npy" % i), xr[i].numpy().astype(np.float32))
         logits = y_ts[:xr.shape[0]].tolist()
@@ -606,6 +609,8 @@ def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, 
             manifest["outputs"] = outputs   # classifiers only: regression and anatomy outputs are used as they are
         if onnx_map:
             manifest["onnx"] = onnx_map
+        if attention:
+            manifest["attention"] = attention
         for k2, v in (extra or {}).items():
             if k2 in manifest:
                 raise ExportError("extra manifest field %r would replace a standard field" % k2)
@@ -629,6 +634,104 @@ def export_bundle(model, layers, out_dir, name, task="multiclass", labels=None, 
             print("check %-40s max rel diff %.3g" % (k2, v))
         print("wrote %s (%s)" % (out_dir, ", ".join(sorted(os.listdir(out_dir)))))
     return manifest
+
+
+# --------------------------------------------------------------------------------------------- attention
+
+class _SoftmaxTap:
+    """Patches ``Tensor.softmax`` and ``torch.softmax`` (``F.softmax`` goes through the former) while active, and
+    treats a call as an attention block's probabilities when it is over the last axis of a 4-D tensor
+    ``[N, heads, T, T]`` whose batch axis is the input's (windowed attention, ``[N * windows, ...]``, is not).
+    ``names``: record the innermost module running at each such call (eager pass with forward pre/post hooks);
+    ``deltas``: add the k-th delta to the k-th such output (the traced attention module)."""
+
+    def __init__(self, model, batch, deltas=None, names=False):
+        self.model, self.batch, self.deltas, self.names = model, batch, deltas, names
+        self.outputs, self.modules, self._stack, self._hooks = [], [], [], []
+
+    def _take(self, t, dim, out):
+        if t.dim() != 4 or dim not in (-1, 3) or t.shape[0] != self.batch or t.shape[2] != t.shape[3]:
+            return out
+        k = len(self.outputs)
+        if self.deltas is not None:
+            out = out + self.deltas[k]
+        self.outputs.append(out)
+        if self.names:
+            self.modules.append(self._stack[-1] if self._stack else "")
+        return out
+
+    def __enter__(self):
+        self._tensor_softmax, self._torch_softmax = torch.Tensor.softmax, torch.softmax
+        tap, ts, fs = self, self._tensor_softmax, self._torch_softmax
+
+        def tensor_softmax(t, dim=None, *args, **kwargs):
+            return tap._take(t, dim, ts(t, dim, *args, **kwargs))
+
+        def torch_softmax(t, dim=None, *args, **kwargs):
+            return tap._take(t, dim, fs(t, dim, *args, **kwargs))
+
+        torch.Tensor.softmax, torch.softmax = tensor_softmax, torch_softmax
+        if self.names:
+            def push(n):
+                def pre(mod, inp):
+                    self._stack.append(n)
+                return pre
+
+            def pop(mod, inp, out):
+                self._stack.pop()   # returns None: the output is kept
+
+            for name, m in self.model.named_modules():
+                self._hooks.append(m.register_forward_pre_hook(push(name)))
+                self._hooks.append(m.register_forward_hook(pop))
+        return self
+
+    def __exit__(self, *exc):
+        torch.Tensor.softmax, torch.softmax = self._tensor_softmax, self._torch_softmax
+        for h in self._hooks:
+            h.remove()
+        return False
+
+
+class _AttentionModule(nn.Module):
+    """forward(x, d_0, ..., d_{L-1}) -> (y, p_0, ..., p_{L-1}): the model with d_k added to block k's attention
+    probabilities (zeros: unchanged), returning them; the gradient with respect to d_k is the gradient with respect
+    to the probabilities."""
+
+    def __init__(self, model, blocks):
+        super().__init__()
+        self.model, self.blocks = model, blocks
+
+    def forward(self, x, *deltas):
+        with _SoftmaxTap(self.model, x.shape[0], deltas=list(deltas)) as tap:
+            y = self.model(x)
+        if len(tap.outputs) != self.blocks:
+            raise ExportError("the model's attention blocks changed between two runs (%d, then %d)" % (self.blocks, len(tap.outputs)))
+        return (y,) + tuple(tap.outputs)
+
+
+def _attention(model, xr, y_ref, out_dir, rtol):
+    """Finds the attention blocks (names: the innermost module computing them, e.g. ``blocks.3.attn``) and writes
+    ``attention.pt``; returns the manifest's ``attention`` object, or None when the model has none."""
+    with torch.no_grad(), _SoftmaxTap(model, xr.shape[0], names=True) as tap:
+        model(xr)
+    if not tap.outputs:
+        return None
+    names, seen = [], {}
+    for n in tap.modules:
+        seen[n] = seen.get(n, 0) + 1
+        names.append(n if seen[n] == 1 else "%s#%d" % (n, seen[n] - 1))
+    probs = [p.detach().clone() for p in tap.outputs]
+    zeros = tuple(torch.zeros_like(p) for p in probs)
+    wrapper = _AttentionModule(model, len(probs)).eval()
+    with torch.no_grad():
+        traced = torch.jit.trace(wrapper, (xr,) + zeros, check_trace=False)
+        r = traced(xr, *zeros)
+    e = max([_rel(r[0], y_ref)] + [_rel(a, b) for a, b in zip(r[1:], probs)])
+    if e > rtol:
+        raise ExportError("attention.pt differs from the eager model by %.3g > %g" % (e, rtol))
+    traced.save(os.path.join(out_dir, "attention.pt"))
+    return {"module": "attention.pt",
+            "layers": [{"name": n, "kind": "attention", "shape": list(p.shape[1:])} for n, p in zip(names, probs)]}
 
 
 # --------------------------------------------------------------------------------------------- command

@@ -92,6 +92,9 @@ public final class DjlModel implements Model {
   private final int maxBatch;
   private final ReentrantReadWriteLock life = new ReentrantReadWriteLock();
   private volatile boolean closed;
+  /** The bundle's attention module ({@code attention.pt}, docs/model-bundle.md) and its blocks; null / empty without. */
+  private Module attentionModule;
+  private List<org.xcam.api.Attention.Layer> attentionLayers = List.of();
 
   /** A loaded TorchScript module and the file it came from. */
   private record Module(Path file, PtSymbolBlock block) { }
@@ -175,13 +178,107 @@ public final class DjlModel implements Model {
           ? EnumSet.of(Capability.FORWARD, Capability.VJP, Capability.INPUT_GRADIENT, Capability.HESSIAN_VECTOR_PRODUCT)
           : EnumSet.of(Capability.FORWARD, Capability.LAYER_CUT, Capability.VJP, Capability.INPUT_GRADIENT,
               Capability.HESSIAN_VECTOR_PRODUCT);
+      Module attnModule = null;
+      List<org.xcam.api.Attention.Layer> attn = attentionLayers(m);
+      if (!attn.isEmpty()) {
+        attnModule = loadModule(m.dir().resolve(String.valueOf(((Map<?, ?>) m.extra().get("attention")).get("module"))), owned);
+        caps = EnumSet.copyOf(caps);
+        caps.add(Capability.ATTENTION);
+        caps.add(Capability.ATTENTION_GRADIENT);
+      }
       DjlModel model = new DjlModel(info, caps, owned, calls, full, cuts, maxBatch);
+      model.attentionModule = attnModule;
+      model.attentionLayers = attn;
       LOG.debug("loaded bundle {} ({} layers) in {} ms", m.dir(), layers.size(), (System.nanoTime() - t0) / 1_000_000);
       return model;
     } catch (RuntimeException | Error e) {
       closeAll(owned, calls);
       throw e;
     }
+  }
+
+  /**
+   * The manifest's attention blocks ({@code "attention": {"module": "attention.pt", "layers": [{"name", "kind":
+   * "attention", "shape": [heads, T, T]}, ...]}}), or none.
+   */
+  private static List<org.xcam.api.Attention.Layer> attentionLayers(BundleManifest m) {
+    Object a = m.extra().get("attention");
+    if (a == null) return List.of();
+    String where = "bundle " + m.dir() + ": \"attention\" ";
+    if (!(a instanceof Map<?, ?> am) || !(am.get("module") instanceof String file) || !(am.get("layers") instanceof List<?> ls)) {
+      throw new ModelLoadException(where + "must be {\"module\": \"attention.pt\", \"layers\": [...]}; " + FIX);
+    }
+    if (!java.nio.file.Files.isRegularFile(m.dir().resolve(file))) throw new ModelLoadException(where + "names " + file + ", which is missing; " + FIX);
+    List<org.xcam.api.Attention.Layer> out = new ArrayList<>();
+    for (Object o : ls) {
+      if (!(o instanceof Map<?, ?> l) || !(l.get("name") instanceof String name) || !(l.get("shape") instanceof List<?> sh) || sh.size() != 3
+          || !(sh.get(0) instanceof Number h) || !(sh.get(1) instanceof Number t)) {
+        throw new ModelLoadException(where + "layers must be {\"name\", \"kind\": \"attention\", \"shape\": [heads, T, T]}; " + FIX);
+      }
+      out.add(new org.xcam.api.Attention.Layer(name, h.intValue(), t.intValue()));
+    }
+    return List.copyOf(out);
+  }
+
+  @Override public List<org.xcam.api.Attention.Layer> attentionLayers() { return attentionLayers; }
+
+  /**
+   * One forward of {@code attention.pt} with zero deltas added to every block's probabilities; with a seed, one
+   * backward from the output: the gradient with respect to each delta is the gradient with respect to the
+   * probabilities.
+   */
+  @Override public org.xcam.api.Attention attention(Tensor input, Function<Tensor, Tensor> seed) {
+    if (attentionModule == null) return Model.super.attention(input, seed);
+    checkInput(input, "attention");
+    return call("attention", m -> {
+      int n = input.dim(0);
+      boolean before = JniUtils.isGradMode();
+      // always in grad mode, as the gradient call: after a run that recorded autograd, TorchScript's executor keeps a
+      // differentiable plan, and a later run in inference mode fails ("Inference tensors cannot be saved for
+      // backward"); without a seed nothing requires grad, so nothing is recorded
+      JniUtils.setGradMode(true);
+      try {
+        // as the input-gradient hook does: the input requires grad too
+        NDArray x = toNd(m, input);
+        if (seed != null) x.setRequiresGradient(true);
+        NDList in = new NDList(x);
+        List<NDArray> deltas = new ArrayList<>();
+        for (org.xcam.api.Attention.Layer l : attentionLayers) {
+          NDArray d = toNd(m, Tensor.zeros(n, l.heads(), l.tokens(), l.tokens()));
+          if (seed != null) d.setRequiresGradient(true);
+          deltas.add(d);
+          in.add(d);
+        }
+        NDList out = IValueUtils.forward(attentionModule.block(), in, true);
+        if (out.size() != attentionLayers.size() + 1) {
+          throw new EngineException(attentionModule.file().getFileName() + " returned " + out.size() + " tensors, expected "
+              + (attentionLayers.size() + 1) + " (the output and one per attention block); " + FIX);
+        }
+        Tensor y = toTensor(out.get(0));
+        List<Tensor> probs = new ArrayList<>();
+        for (int k = 1; k < out.size(); k++) probs.add(toTensor(out.get(k)));
+        List<Tensor> grads = new ArrayList<>();
+        if (seed != null) {
+          Tensor g;
+          try {
+            g = seed.apply(y);
+          } catch (RuntimeException e) {
+            throw new Passthrough(e);
+          }
+          checkGradOutput(g, n);
+          NDArray gn = toNd(m, g);
+          JniUtils.backward((PtNDArray) out.get(0), (PtNDArray) gn, false, false);
+          for (NDArray d : deltas) grads.add(toTensor(d.getGradient()));
+        }
+        List<org.xcam.api.Attention.Block> blocks = new ArrayList<>();
+        for (int k = 0; k < attentionLayers.size(); k++) {
+          blocks.add(new org.xcam.api.Attention.Block(attentionLayers.get(k), probs.get(k), seed == null ? null : grads.get(k)));
+        }
+        return new org.xcam.api.Attention(y, blocks);
+      } finally {
+        JniUtils.setGradMode(before);
+      }
+    });
   }
 
   /** Loads a bare TorchScript file; needs the option {@code input=CxHxW}. */
