@@ -34,6 +34,9 @@ public final class LayersCommand implements Callable<Integer> {
             why == null ? "" : ": " + why, m.capabilities().contains(org.xcam.api.Capability.INPUT_GRADIENT)
                 ? ", and input-gradient methods (saliency, gradient-x-input, integrated-gradients, smoothgrad)" : "");
       }
+      for (org.xcam.api.Attention.Layer a : m.attentionLayers()) {
+        System.out.printf("  %-48s %s  attention (heads, tokens, tokens): attention-rollout, gradient-rollout%n", a.name(), Arrays.toString(a.shape()));
+      }
       System.out.printf("  capabilities: %s%n", m.capabilities());
     }
     return 0;
