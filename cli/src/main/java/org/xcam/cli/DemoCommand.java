@@ -35,12 +35,17 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--engine", description = "Engine (djl or onnx). Default: the best that can load the bundle.")
   String engine;
 
+  @Option(names = "--model", defaultValue = "phantom-cxr",
+      description = "Embedded model: phantom-cxr (CNN), phantom-vit (tiny ViT) or phantom-swin (tiny Swin), all trained on the same phantoms. Default: ${DEFAULT-VALUE}.")
+  String model;
+
   @Override public Integer call() throws Exception {
+    Path bundle = Fixtures.bundle(model);   // an unknown name fails before the output directory is touched
     try (OutputDir dir = OutputDir.open(out, "--out")) {
       Xcam xcam = Xcam.create();
-      Path bundle = Fixtures.phantomBundle();
       try (Model m = xcam.load(bundle, engine, Map.of())) {
-        DemoSamples samples = DemoSamples.load(bundle, m.info().input());
+        // the samples (PNG and DICOM phantoms with their boxes) live with the CNN; every embedded model reads them
+        DemoSamples samples = DemoSamples.load(Fixtures.phantomBundle(), m.info().input());
         List<String> chosen = methods != null ? new ArrayList<>(new java.util.LinkedHashSet<>(methods)) : xcam.explainers().values().stream()
             .filter(p -> m.capabilities().containsAll(p.requires())).map(ExplainerProvider::name).toList();
         List<ExplainJob.MethodRun> runs = chosen.stream().map(n -> new ExplainJob.MethodRun(n, Map.<String, String>of())).toList();

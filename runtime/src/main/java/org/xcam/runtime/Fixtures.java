@@ -19,7 +19,9 @@ import org.xcam.api.XcamException;
  */
 public final class Fixtures {
   private static final String ROOT = "/org/xcam/fixtures/phantom-cxr/";
-  private static Path cached;
+  /** The embedded bundles: the CNN, and the tiny ViT and Swin trained on the same phantoms (tools/transformers/train.py). */
+  public static final java.util.List<String> BUNDLES = java.util.List.of("phantom-cxr", "phantom-vit", "phantom-swin");
+  private static final java.util.Map<String, Path> CACHED = new java.util.HashMap<>();
 
   private Fixtures() { }
 
@@ -27,22 +29,30 @@ public final class Fixtures {
   public static boolean available() { return Fixtures.class.getResource(ROOT + "files.txt") != null; }
 
   /** The extracted phantom-cxr bundle directory. */
-  public static synchronized Path phantomBundle() {
+  public static Path phantomBundle() { return bundle("phantom-cxr"); }
+
+  /** The extracted embedded bundle {@code name} (one of {@link #BUNDLES}). */
+  public static synchronized Path bundle(String name) {
+    if (!BUNDLES.contains(name)) {
+      throw new org.xcam.api.InvalidInputException("no embedded model '" + name + "'; choose one of " + BUNDLES);
+    }
+    Path cached = CACHED.get(name);
     if (cached != null && Files.isDirectory(cached)) return cached;
-    try (InputStream idx = Fixtures.class.getResourceAsStream(ROOT + "files.txt")) {
-      if (idx == null) throw new XcamException("the embedded phantom-cxr bundle is missing from the runtime jar; rebuild with mvn package");
+    String root = "/org/xcam/fixtures/" + name + "/";
+    try (InputStream idx = Fixtures.class.getResourceAsStream(root + "files.txt")) {
+      if (idx == null) throw new XcamException("the embedded " + name + " bundle is missing from the runtime jar; rebuild with mvn package");
       String list = new String(idx.readAllBytes(), StandardCharsets.UTF_8);
       List<String> files = list.lines().map(String::trim).filter(s -> !s.isEmpty()).toList();
       String hash = Integer.toHexString(list.hashCode()) + "-" + files.size();
       Path base = Path.of(System.getProperty("java.io.tmpdir"), "xcam-fixtures-" + System.getProperty("user.name", "user"));
-      Path dir = base.resolve("phantom-cxr-" + hash);
+      Path dir = base.resolve(name + "-" + hash);
       if (!Files.isRegularFile(dir.resolve("files.txt"))) {
         Files.createDirectories(base);
         Path tmp = Files.createTempDirectory(base, "extract");
         for (String f : files) {
           Path t = tmp.resolve(f);
           Files.createDirectories(t.getParent());
-          try (InputStream in = Fixtures.class.getResourceAsStream(ROOT + f)) {
+          try (InputStream in = Fixtures.class.getResourceAsStream(root + f)) {
             if (in == null) throw new XcamException("embedded fixture file missing: " + f);
             Files.copy(in, t, StandardCopyOption.REPLACE_EXISTING);
           }
@@ -54,7 +64,7 @@ public final class Fixtures {
           // another process won the race; its copy is complete
         }
       }
-      cached = dir;
+      CACHED.put(name, dir);
       return dir;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -28,16 +28,19 @@ final class AttentionBlocks implements AutoCloseable {
 
   private final OnnxModel m;
   private final List<Attention.Layer> layers;
+  /** The Softmax output tensor of each layer (the layer's name unless a bundle manifest names the blocks). */
+  private final List<String> tensors;
   private OrtSession probs;
   private TwoPhase grads;
 
-  private AttentionBlocks(OnnxModel m, List<Attention.Layer> layers) {
+  private AttentionBlocks(OnnxModel m, List<Attention.Layer> layers, List<String> tensors) {
     this.m = m;
     this.layers = layers;
+    this.tensors = tensors;
   }
 
   /** Finds the blocks (cheap: a scan of the nodes with the probed shapes). */
-  static AttentionBlocks find(OnnxModel m) {
+  static AttentionBlocks find(OnnxModel m, Object manifestBlocks) {
     OnnxGraph g = m.graph;
     List<Integer> all = g.closure(List.of(g.outputName()), Set.of(g.inputName()));
     Set<String> active = Autodiff.active(g, all, g.inputName(), m.types);
@@ -53,13 +56,32 @@ final class AttentionBlocks implements AutoCloseable {
       if (axis != -1 && axis != 3) continue;
       found.add(new Attention.Layer(y, (int) s[1], (int) s[2]));
     }
-    return new AttentionBlocks(m, List.copyOf(found));
+    List<String> tensors = found.stream().map(Attention.Layer::name).toList();
+    return new AttentionBlocks(m, named(found, manifestBlocks), tensors);
+  }
+
+  /**
+   * The blocks under the bundle manifest's names ({@code "attention": {"layers": [{"name", "shape"}...]}}, written by
+   * the exporter in the same graph order) when they match one for one in shape; else under their tensor names.
+   */
+  private static List<Attention.Layer> named(List<Attention.Layer> found, Object manifestBlocks) {
+    if (!(manifestBlocks instanceof Map<?, ?> am) || !(am.get("layers") instanceof List<?> ls) || ls.size() != found.size()) return List.copyOf(found);
+    List<Attention.Layer> out = new ArrayList<>();
+    for (int i = 0; i < ls.size(); i++) {
+      Attention.Layer f = found.get(i);
+      if (!(ls.get(i) instanceof Map<?, ?> l) || !(l.get("name") instanceof String name) || !(l.get("shape") instanceof List<?> sh)
+          || sh.size() != 3 || ((Number) sh.get(0)).intValue() != f.heads() || ((Number) sh.get(1)).intValue() != f.tokens()) {
+        return List.copyOf(found);
+      }
+      out.add(new Attention.Layer(name, f.heads(), f.tokens()));
+    }
+    return List.copyOf(out);
   }
 
   List<Attention.Layer> layers() { return layers; }
 
-  private ValueInfoProto info(Attention.Layer l) {
-    return OnnxGraph.floatInfo(l.name(), new long[] {m.fixedBatch ? 1 : -1, l.heads(), l.tokens(), l.tokens()}, "batch");
+  private ValueInfoProto info(String tensor, Attention.Layer l) {
+    return OnnxGraph.floatInfo(tensor, new long[] {m.fixedBatch ? 1 : -1, l.heads(), l.tokens(), l.tokens()}, "batch");
   }
 
   private synchronized OrtSession probabilities() {
@@ -67,9 +89,9 @@ final class AttentionBlocks implements AutoCloseable {
       OnnxGraph g = m.graph;
       List<String> targets = new ArrayList<>(List.of(g.outputName()));
       List<ValueInfoProto> outs = new ArrayList<>(List.of(g.model.getGraph().getOutput(0)));
-      for (Attention.Layer l : layers) {
-        targets.add(l.name());
-        outs.add(info(l));
+      for (int i = 0; i < layers.size(); i++) {
+        targets.add(tensors.get(i));
+        outs.add(info(tensors.get(i), layers.get(i)));
       }
       ModelProto pm = g.subModel("_attn", g.closure(targets, Set.of(g.inputName())), List.of(), List.of(),
           List.of(g.inputs.get(0)), outs, 0);
@@ -81,7 +103,7 @@ final class AttentionBlocks implements AutoCloseable {
   private synchronized TwoPhase gradients(List<Integer> tail, ValueInfoProto inputInfo, ValueInfoProto outputInfo,
                                           ValueInfoProto seedInfo, String gradIn) {
     if (grads == null) {
-      List<String> names = layers.stream().map(Attention.Layer::name).toList();
+      List<String> names = tensors;
       Autodiff.Extended x = Autodiff.build(m.graph, tail, m.graph.inputName(), m.graph.outputName(), gradIn, m.shapes, m.types,
           m.batchDep, "input", new Autodiff.Options(names, null));
       Autodiff.Result r = x.result();
@@ -93,7 +115,7 @@ final class AttentionBlocks implements AutoCloseable {
         bwdOut.add(OnnxGraph.typedInfo(to, TensorProto.DataType.FLOAT_VALUE));
       }
       List<ValueInfoProto> fwdOut = new ArrayList<>(List.of(outputInfo));
-      for (Attention.Layer l : layers) fwdOut.add(info(l));
+      for (int i = 0; i < layers.size(); i++) fwdOut.add(info(tensors.get(i), layers.get(i)));
       Map<String, Integer> types = new LinkedHashMap<>(m.types);
       types.putAll(r.tapeTypes());
       grads = TwoPhase.build(m, "attention-gradient graph", r.forward(), bwd, r.constants(), r.opset(), List.of(inputInfo),
@@ -105,7 +127,7 @@ final class AttentionBlocks implements AutoCloseable {
   /** Probabilities only: one run of the model with extra outputs. */
   Attention run(Tensor input) {
     List<String> names = new ArrayList<>(List.of(m.graph.outputName()));
-    for (Attention.Layer l : layers) names.add(l.name());
+    names.addAll(tensors);
     List<Tensor> r = m.runAll(probabilities(), Map.of(m.graph.inputName(), input), names);
     List<Attention.Block> blocks = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) blocks.add(new Attention.Block(layers.get(i), r.get(i + 1), null));
@@ -124,7 +146,10 @@ final class AttentionBlocks implements AutoCloseable {
       return Map.of(gradIn, s);
     });
     List<Attention.Block> blocks = new ArrayList<>();
-    for (Attention.Layer l : layers) blocks.add(new Attention.Block(l, r.get(l.name()), r.get(PREFIX + l.name())));
+    for (int i = 0; i < layers.size(); i++) {
+      String t = tensors.get(i);
+      blocks.add(new Attention.Block(layers.get(i), r.get(t), r.get(PREFIX + t)));
+    }
     return new Attention(r.get(out), blocks);
   }
 

@@ -132,7 +132,7 @@ public final class OnnxModel implements Model {
     } else {
       blocked.put(Capability.INPUT_GRADIENT, bi);
     }
-    this.attention = AttentionBlocks.find(this);
+    this.attention = AttentionBlocks.find(this, info.extra().get("attention"));
     if (!attention.layers().isEmpty()) {
       c.add(Capability.ATTENTION);
       if (bi == null) c.add(Capability.ATTENTION_GRADIENT);
