@@ -5,9 +5,11 @@
     /usr/bin/python3 tools/transformers/train.py --no-train     # re-export from tools/.work/transformers/*.state.pt
 
 Data and split as tools/phantom/train.py (the CNN fixture): six phantom kinds, training seeds 0..N-1, held-out
-seeds from 10_000_000, input (x - 0.5) / 0.25, left-right flips. Writes, per model, into --out
-(default fixtures/transformers/<name>): the bundle (tools/export_bundle.py: model.pt, layers/, model.onnx,
-attention.pt, reference/), a plain torch.onnx.export file (<name>.onnx) and training.json.
+seeds from 10_000_000, input (x - 0.5) / 0.25, left-right flips. Writes, per model: the embedded bundle
+(tools/export_bundle.py: model.pt, layers/, model.onnx, attention.pt for the ViT, reference/, training.json,
+files.txt) into --out (default runtime/src/main/resources/org/xcam/fixtures/<name>, next to phantom-cxr), and a
+plain torch.onnx.export file to --plain (default fixtures/transformers/<name>.onnx). The trained state_dicts stay in
+tools/.work/transformers/ (git-ignored); --no-train re-exports from them.
 """
 import argparse
 import json
@@ -80,7 +82,8 @@ def train(model, xtr, ytr, xte, yte, epochs, lr, batch, log):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", nargs="+", default=["vit", "swin"], choices=list(MODELS))
-    ap.add_argument("--out", default=os.path.join(ROOT, "fixtures", "transformers"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "runtime", "src", "main", "resources", "org", "xcam", "fixtures"))
+    ap.add_argument("--plain", default=os.path.join(ROOT, "fixtures", "transformers"))
     ap.add_argument("--train", type=int, default=9000)
     ap.add_argument("--test", type=int, default=3000)
     ap.add_argument("--epochs", type=int, default=20)
@@ -119,21 +122,23 @@ def main():
                 json.dump(info, fh, indent=1)
             print(spec["name"], "held-out accuracy %.4f" % acc, flush=True)
         if not a.no_export:
-            export(model.eval(), spec, os.path.join(a.out, spec["name"]), info)
+            export(model.eval(), spec, os.path.join(a.out, spec["name"]), os.path.join(a.plain, spec["name"] + ".onnx"), info)
 
 
-def export(model, spec, out, info):
+def export(model, spec, out, plain, info):
     from export_bundle import export_bundle
+    from train import write_files_txt   # tools/phantom/train.py
     seeds = list(range(HELD_OUT_SEED + 100_000, HELD_OUT_SEED + 100_000 + 4))
     kinds = ["nodule", "effusion", "mass", "consolidation"]
     xs = np.stack([(phantom.generate(s, 64, k)["image"][None] - MEAN) / STD for s, k in zip(seeds, kinds)]).astype(np.float32)
     export_bundle(model, spec["layers"], out, name=spec["name"], task="multiclass", labels=phantom.KINDS,
                   channels=1, height=64, width=64, mean=[MEAN], std=[STD], reference_inputs=xs, overwrite=True)
-    plain = os.path.join(out, spec["name"] + ".onnx")
+    os.makedirs(os.path.dirname(plain), exist_ok=True)
     torch.onnx.export(model, torch.from_numpy(xs[:1]), plain, opset_version=14, input_names=["input"],
                       output_names=["output"], dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
     with open(os.path.join(out, "training.json"), "w") as fh:
         json.dump(info, fh, indent=1)
+    write_files_txt(out)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,8 @@ import picocli.CommandLine.Option;
  * {@code xcam bench gradient}: per gradient method, the time per image divided by the minimum a gradient CAM needs on
  * the same engine, model, layer and batch: one head forward, one tail forward and one VJP from the output to the layer
  * ({@code hook.activation} then one fused {@code hook.tailWithGradient}, nothing into the head or the parameters).
- * Input-level methods are divided by the same minimum at the layer {@code input} (one forward + one VJP to the input).
+ * Input-level methods are divided by the same minimum at the layer {@code input} (one forward + one VJP to the input);
+ * {@code gradient-rollout} too, and the target-free {@code attention-rollout} by one bare forward pass.
  *
  * <p>Models: every {@code --model} (a bundle, or a plain {@code .onnx} file with {@code --engine onnx}; engine options
  * such as {@code outputs=probabilities} with {@code --engine-option}); without one, the pytorch-grad-cam reference bundle (phantom-small) plus every
@@ -48,7 +49,7 @@ public final class GradientBench implements Callable<Integer> {
       "layercam", "gradcam-elementwise", "eigencam", "eigengradcam", "gg-cam", "hessian-ciam", "shapleycam",
       "shapleycam:hvp=finite-difference", "kpca-cam", "fem", "finer-cam", "random-cam", "smooth-gradcam-plusplus",
       "saliency", "gradient-x-input", "integrated-gradients", "smoothgrad", "guided-backprop", "deeplift",
-      "guided-gradcam", "gradient-shap", "fullgrad");
+      "guided-gradcam", "gradient-shap", "fullgrad", "attention-rollout", "gradient-rollout");
 
   @Option(names = {"-m", "--model"}, description = "Bundle directories (repeatable). Default: the reference bundle and --models-dir.")
   List<Path> models = new ArrayList<>();
@@ -135,6 +136,10 @@ public final class GradientBench implements Callable<Integer> {
       if (both) at = l + "+input";
       ExplainRequest r = ExplainRequest.builder(x).target(Target.predicted()).layer(p.layerBased() ? l : LayerInfo.INPUT).seed(1).build();
       Runnable base = both ? () -> { atLayer.run(); atInput.run(); } : p.layerBased() ? atLayer : atInput;
+      if (p.requires().contains(org.xcam.api.Capability.ATTENTION) && !p.requires().contains(org.xcam.api.Capability.ATTENTION_GRADIENT)) {
+        at = "forward";   // target-free attention rollout: against one bare forward pass
+        base = () -> model.forward(x);
+      }
       double[][] t = paired(base, () -> e.explain(model, r));
       double ratio = t[1][0] / t[0][0];
       double[] pr = new double[repeats];
