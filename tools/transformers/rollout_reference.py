@@ -155,6 +155,8 @@ def run(name, model, inputs, targets, out, p, g):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", nargs="+", default=["tiny-vit", "phantom-vit"])
+    ap.add_argument("--vit-state", default=os.path.join(ROOT, "tools", ".work", "transformers", "phantom-vit.state.pt"))
+    ap.add_argument("--vit-bundle", default=os.path.join(ROOT, "runtime", "src", "main", "resources", "org", "xcam", "fixtures", "phantom-vit"))
     ap.add_argument("--out", default=os.path.join(ROOT, "plugins-gradient", "src", "test", "resources", "rollout"))
     a = ap.parse_args()
     torch.manual_seed(0)
@@ -169,9 +171,10 @@ def main():
     if "phantom-vit" in a.model:
         sys.path.insert(0, HERE)
         import tiny_models
-        bundle = os.path.join(ROOT, "runtime", "src", "main", "resources", "org", "xcam", "fixtures", "phantom-vit")
+        bundle = a.vit_bundle
         model = tiny_models.tiny_vit()
-        model.load_state_dict(torch.load(os.path.join(ROOT, "tools", ".work", "transformers", "phantom-vit.state.pt")))
+        model.load_state_dict(torch.load(a.vit_state))
+        model.eval()   # before any forward: a train-mode pass would move the BatchNorm statistics
         xs = [torch.from_numpy(np.load(os.path.join(bundle, "reference", "inputs", "%d.npy" % i)))[None].float() for i in range(4)]
         with torch.no_grad():
             preds = [int(model(x).argmax()) for x in xs]

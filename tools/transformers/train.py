@@ -1,14 +1,15 @@
 """Trains the tiny ViT and tiny Swin demo fixtures on phantom chest X-rays and exports them.
 
-    /usr/bin/python3 tools/transformers/train.py                 # train both, export bundles + plain ONNX
+    /usr/bin/python3 tools/transformers/train.py                 # train both, export the bundles
     /usr/bin/python3 tools/transformers/train.py --models vit --epochs 2 --out /tmp/tt   # quick try
     /usr/bin/python3 tools/transformers/train.py --no-train     # re-export from tools/.work/transformers/*.state.pt
 
 Data and split as tools/phantom/train.py (the CNN fixture): six phantom kinds, training seeds 0..N-1, held-out
 seeds from 10_000_000, input (x - 0.5) / 0.25, left-right flips. Writes, per model: the embedded bundle
 (tools/export_bundle.py: model.pt, layers/, model.onnx, attention.pt for the ViT, reference/, training.json,
-files.txt) into --out (default runtime/src/main/resources/org/xcam/fixtures/<name>, next to phantom-cxr), and a
-plain torch.onnx.export file to --plain (default fixtures/transformers/<name>.onnx). The trained state_dicts stay in
+files.txt) into --out (default runtime/src/main/resources/org/xcam/fixtures/<name>, next to phantom-cxr). The
+bundle's model.onnx is a plain torch.onnx.export of the model (opset 13, dynamic batch): the ONNX engine loads it as
+a bare file too (--model .../model.onnx, no manifest). The trained state_dicts stay in
 tools/.work/transformers/ (git-ignored); --no-train re-exports from them.
 """
 import argparse
@@ -54,7 +55,7 @@ def evaluate(model, x, y):
     return float((pred == y).float().mean()), conf
 
 
-def train(model, xtr, ytr, xte, yte, epochs, lr, batch, log):
+def train(model, xtr, ytr, xte, yte, epochs, lr, batch, log, checkpoint=None):
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.05)
     steps = epochs * ((len(xtr) + batch - 1) // batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15)
@@ -75,20 +76,21 @@ def train(model, xtr, ytr, xte, yte, epochs, lr, batch, log):
             opt.step()
             sched.step()
             tot += loss.item() * len(idx)
-        acc, _ = evaluate(model, xte, yte)
-        log("epoch %d loss %.4f held-out acc %.4f (%.0fs)" % (ep + 1, tot / len(xtr), acc, time.time() - t0))
+        if checkpoint:   # every epoch, so a run cut short still leaves its last state
+            torch.save(model.state_dict(), checkpoint)
+        acc, _ = evaluate(model, xte[:1000], yte[:1000])
+        log("epoch %d loss %.4f held-out acc (first 1000) %.4f (%.0fs)" % (ep + 1, tot / len(xtr), acc, time.time() - t0))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", nargs="+", default=["vit", "swin"], choices=list(MODELS))
     ap.add_argument("--out", default=os.path.join(ROOT, "runtime", "src", "main", "resources", "org", "xcam", "fixtures"))
-    ap.add_argument("--plain", default=os.path.join(ROOT, "fixtures", "transformers"))
-    ap.add_argument("--train", type=int, default=9000)
+    ap.add_argument("--train", type=int, default=5000)
     ap.add_argument("--test", type=int, default=3000)
-    ap.add_argument("--epochs", type=int, default=20)
-    ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-train", action="store_true", help="load tools/.work/transformers/<name>.state.pt")
     ap.add_argument("--no-export", action="store_true")
     a = ap.parse_args()
@@ -104,13 +106,23 @@ def main():
         info_path = os.path.join(WORK, spec["name"] + ".training.json")
         t0 = time.time()
         if a.no_train:
-            model.load_state_dict(torch.load(state))
-            with open(info_path) as fh:
-                info = json.load(fh)
+            final = os.path.exists(state)
+            model.load_state_dict(torch.load(state if final else state + ".last"))
+            if final and os.path.exists(info_path):
+                with open(info_path) as fh:
+                    info = json.load(fh)
+            else:   # a run cut short: its last epoch's state, evaluated here
+                acc, conf = evaluate(model, xte, yte)
+                info = {"model": spec["name"], "classes": phantom.KINDS, "held_out_seeds": [HELD_OUT_SEED, HELD_OUT_SEED + a.test],
+                        "held_out_accuracy": acc, "confusion_matrix_rows_true_cols_pred": conf.tolist(),
+                        "note": "state of the last completed epoch of a run cut short",
+                        "parameters": sum(p.numel() for p in model.parameters()), "torch": torch.__version__}
+                print(spec["name"], "held-out accuracy %.4f (last epoch's state)" % acc, flush=True)
         else:
             if xtr is None:
                 xtr, ytr = make_data(0, a.train)
-            train(model, xtr, ytr, xte, yte, a.epochs, spec["lr"], a.batch, lambda s: print(spec["name"], s, flush=True))
+            train(model, xtr, ytr, xte, yte, a.epochs, spec["lr"], a.batch, lambda s: print(spec["name"], s, flush=True),
+                  checkpoint=state + ".last")
             torch.save(model.state_dict(), state)
             acc, conf = evaluate(model, xte, yte)
             info = {"model": spec["name"], "classes": phantom.KINDS, "train_seeds": [0, a.train],
@@ -122,23 +134,31 @@ def main():
                 json.dump(info, fh, indent=1)
             print(spec["name"], "held-out accuracy %.4f" % acc, flush=True)
         if not a.no_export:
-            export(model.eval(), spec, os.path.join(a.out, spec["name"]), os.path.join(a.plain, spec["name"] + ".onnx"), info)
+            export(model.eval(), spec, os.path.join(a.out, spec["name"]), info)
 
 
-def export(model, spec, out, plain, info):
+def export(model, spec, out, info):
     from export_bundle import export_bundle
-    from train import write_files_txt   # tools/phantom/train.py
     seeds = list(range(HELD_OUT_SEED + 100_000, HELD_OUT_SEED + 100_000 + 4))
     kinds = ["nodule", "effusion", "mass", "consolidation"]
     xs = np.stack([(phantom.generate(s, 64, k)["image"][None] - MEAN) / STD for s, k in zip(seeds, kinds)]).astype(np.float32)
     export_bundle(model, spec["layers"], out, name=spec["name"], task="multiclass", labels=phantom.KINDS,
                   channels=1, height=64, width=64, mean=[MEAN], std=[STD], reference_inputs=xs, overwrite=True)
-    os.makedirs(os.path.dirname(plain), exist_ok=True)
-    torch.onnx.export(model, torch.from_numpy(xs[:1]), plain, opset_version=14, input_names=["input"],
-                      output_names=["output"], dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
     with open(os.path.join(out, "training.json"), "w") as fh:
         json.dump(info, fh, indent=1)
     write_files_txt(out)
+
+
+def write_files_txt(out):
+    """files.txt: the bundle's files, one per line, for extraction from the runtime jar (as tools/phantom/train.py)."""
+    files = []
+    for dp, _, fs in os.walk(out):
+        for f in fs:
+            rel = os.path.relpath(os.path.join(dp, f), out).replace(os.sep, "/")
+            if rel != "files.txt":
+                files.append(rel)
+    with open(os.path.join(out, "files.txt"), "w") as fh:
+        fh.write("\n".join(sorted(files)) + "\n")
 
 
 if __name__ == "__main__":

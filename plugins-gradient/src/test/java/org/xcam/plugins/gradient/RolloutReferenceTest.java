@@ -157,4 +157,33 @@ class RolloutReferenceTest {
       assertThat(check(m, "tiny-vit", inputs(dir.resolve("inputs"), 6, "%d.npy"))).isEqualTo(6 * 6);
     }
   }
+
+  static List<Tensor> fixtureInputs(Path bundle) { return inputs(bundle.resolve("reference/inputs"), 4, "%d.npy"); }
+
+  @Test @DisplayName("phantom-vit bundle through DJL (attention.pt): attention, gradients and 24 maps")
+  void phantomVitDjl() throws IOException {
+    Optional<EngineProvider> djl = engine("djl");
+    Assumptions.assumeTrue(djl.isPresent(), "engine-djl is not on the test class path");
+    Path b = org.xcam.runtime.Fixtures.bundle("phantom-vit");
+    try (Model m = djl.get().load(b, Map.of())) {
+      assertThat(m.attentionLayers()).extracting(Attention.Layer::name)
+          .containsExactly("blocks.0.attn", "blocks.1.attn", "blocks.2.attn", "blocks.3.attn");
+      assertThat(check(m, "phantom-vit", fixtureInputs(b))).isEqualTo(4 * 6);
+    }
+  }
+
+  @Test @DisplayName("phantom-vit through ONNX Runtime: the bundle (blocks named by its manifest) and its model.onnx as a plain file")
+  void phantomVitOnnx() throws IOException {
+    Optional<EngineProvider> onnx = engine("onnx");
+    Assumptions.assumeTrue(onnx.isPresent(), "engine-onnx is not on the test class path");
+    Path b = org.xcam.runtime.Fixtures.bundle("phantom-vit");
+    try (Model m = onnx.get().load(b, Map.of("device", "cpu"))) {
+      assertThat(m.attentionLayers()).extracting(Attention.Layer::name).startsWith("blocks.0.attn");
+      assertThat(check(m, "phantom-vit", fixtureInputs(b))).isEqualTo(4 * 6);
+    }
+    try (Model m = onnx.get().load(b.resolve("model.onnx"), Map.of("device", "cpu"))) {
+      assertThat(m.attentionLayers()).hasSize(4).allSatisfy(l -> assertThat(l.name()).contains("Softmax"));
+      assertThat(check(m, "phantom-vit", fixtureInputs(b))).isEqualTo(4 * 6);
+    }
+  }
 }
