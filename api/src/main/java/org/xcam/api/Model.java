@@ -68,6 +68,11 @@ public interface Model extends AutoCloseable {
   default void require(Set<Capability> needed, String who) {
     EnumSet<Capability> missing = needed.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(needed);
     missing.removeAll(capabilities());
+    if (missing.contains(Capability.ATTENTION) || missing.contains(Capability.ATTENTION_GRADIENT)) {
+      throw new UnsupportedCapabilityException("'" + who + "' needs " + missing + " but model '" + info().name() + "' on engine '"
+          + info().engine() + "' exposes no attention blocks (windowed or fused attention, or a bundle without attention.pt:"
+          + " re-export it with tools/export_bundle.py, or use --engine onnx on its model.onnx); use a layer-based method (gradcam)", missing);
+    }
     if (!missing.isEmpty()) {
       throw new UnsupportedCapabilityException("'" + who + "' needs " + missing + " but model '" + info().name()
           + "' on engine '" + info().engine() + "' offers only " + capabilities() + "; use an engine that has them (e.g. "

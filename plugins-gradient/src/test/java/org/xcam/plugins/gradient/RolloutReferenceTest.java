@@ -186,4 +186,21 @@ class RolloutReferenceTest {
       assertThat(check(m, "phantom-vit", fixtureInputs(b))).isEqualTo(4 * 6);
     }
   }
+
+  @Test @DisplayName("phantom-swin (windowed attention, no class token) is refused up front in one line on both engines")
+  void swinRefused() {
+    Path b = org.xcam.runtime.Fixtures.bundle("phantom-swin");
+    for (String e : List.of("djl", "onnx")) {
+      Optional<EngineProvider> p = engine(e);
+      if (p.isEmpty()) continue;
+      try (Model m = p.get().load(b, Map.of())) {
+        assertThat(m.attentionLayers()).as(e).isEmpty();
+        for (String method : List.of("attention-rollout", "gradient-rollout")) {
+          org.assertj.core.api.Assertions.assertThatThrownBy(() -> Fx.explain(method, m, fixtureInputs(b).get(0), Target.predicted(), Map.of()))
+              .as(e + " " + method).isInstanceOf(org.xcam.api.UnsupportedCapabilityException.class)
+              .hasMessageContaining("ATTENTION").hasMessageNotContaining("\n");
+        }
+      }
+    }
+  }
 }
