@@ -1,16 +1,54 @@
 """The tiny transformers of the demo and the rollout tests: a ViT and a Swin for 1 x 64 x 64 phantoms.
 
-TinyViT: a convolutional stem to the 8 x 8 patch grid (a plain 8 x 8 patch embedding, conv_stem=False, stalled near
-55% held-out accuracy after 4 epochs on 2 shared cores), pre-LayerNorm blocks (x + attn(norm1(x)), then x + mlp(norm2(x))), one CLS token, learned position
+TinyViT: a "hybrid" ViT (Dosovitskiy et al. 2021, ViT-R50 style): the patch embedding reads a convolutional feature
+map, here the first layers of the trained phantom-cxr CNN (frozen: tools/phantom/train.py's features.0-10, 48 x 16 x
+16) and a 2 x 2 stride-2 convolution to the 8 x 8 token grid. From scratch, a plain 8 x 8 patch embedding stalled near
+55% held-out accuracy after 4 epochs and a small conv stem near 67% (the budget here is minutes on 2 shared cores).
+Then pre-LayerNorm blocks (x + attn(norm1(x)), then x + mlp(norm2(x))), one CLS token, learned position
 embedding, 8 x 8 patches of 8 pixels in row-major order (token 1 + 8r + c is the patch at row r, column c),
 final norm, linear head on the CLS token. The attention probabilities of block k are the output of
 ``attn.softmax(dim=-1)`` inside ``blocks.k.attn``: [N, heads, T, T] with T = 1 + 64.
 Same structure as ../shared/reference/tiny-vit/tiny_vit.py (smaller width).
 
-TinySwin: torchvision's SwinTransformer (v1 blocks, shifted windows) with a 1-channel patch embedding.
+TinySwin: torchvision's SwinTransformer (v1 blocks, shifted windows) whose patch embedding reads the same frozen CNN
+features as the ViT (48 x 16 x 16) through a 1 x 1 convolution (from scratch: 36% after 4 epochs; from the 32 x 16 x 16
+features.0-7: 66% after 4).
 """
+import os
+import sys
+
 import torch
 import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CNN = os.path.join(HERE, "..", "..", "runtime", "src", "main", "resources", "org", "xcam", "fixtures", "phantom-cxr", "model.pt")
+
+
+def cnn_features(upto):
+    """The trained phantom-cxr CNN's ``features[:upto]`` (weights from its bundle's model.pt), frozen, eval mode."""
+    sys.path.insert(0, os.path.join(HERE, "..", "phantom"))
+    from train import build_model   # tools/phantom/train.py
+    cnn = build_model()
+    cnn.load_state_dict(torch.jit.load(CNN).state_dict())
+    f = cnn.features[:upto].eval()
+    for p in f.parameters():
+        p.requires_grad_(False)
+    return f
+
+
+class FrozenStem(nn.Module):
+    """A frozen feature extractor that stays in eval mode (BatchNorm statistics fixed) whatever train() says."""
+
+    def __init__(self, features):
+        super().__init__()
+        self.features = features
+
+    def train(self, mode=True):
+        super().train(False)
+        return self
+
+    def forward(self, x):
+        return self.features(x)
 
 
 class Attention(nn.Module):
@@ -51,12 +89,9 @@ class TinyViT(nn.Module):
                  conv_stem=True):
         super().__init__()
         self.grid = img_size // patch_size
-        if conv_stem:   # "early convolutions" (Xiao et al. 2021): 3 strided convolutions to the 8 x 8 patch grid
-            assert patch_size == 8
-            self.patch_embed = nn.Sequential(
-                nn.Conv2d(in_chans, 16, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
-                nn.Conv2d(16, 32, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
-                nn.Conv2d(32, dim, 2, stride=2))
+        if conv_stem:   # hybrid: frozen CNN features (48 x 16 x 16), then 2 x 2 patches of them
+            assert patch_size == 8 and in_chans == 1
+            self.patch_embed = nn.Sequential(FrozenStem(cnn_features(11)), nn.Conv2d(48, dim, 2, stride=2))
         else:
             self.patch_embed = nn.Conv2d(in_chans, dim, kernel_size=patch_size, stride=patch_size)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
@@ -84,5 +119,5 @@ def tiny_swin(num_classes=6):
     from torchvision.models.swin_transformer import SwinTransformer
     m = SwinTransformer(patch_size=[4, 4], embed_dim=16, depths=[2, 2], num_heads=[2, 4], window_size=[4, 4],
                         num_classes=num_classes)
-    m.features[0][0] = nn.Conv2d(1, 16, kernel_size=4, stride=4)   # 1-channel phantoms
+    m.features[0][0] = nn.Sequential(FrozenStem(cnn_features(11)), nn.Conv2d(48, 16, 1))   # 48 x 16 x 16 -> 16 channels
     return m

@@ -35,7 +35,7 @@ HELD_OUT_SEED = 10_000_000
 WORK = os.path.join(ROOT, "tools", ".work", "transformers")
 MODELS = {
     "vit": dict(name="phantom-vit", build=tiny_models.tiny_vit, layers=["blocks.2", "blocks.3"], lr=2e-3),
-    "swin": dict(name="phantom-swin", build=tiny_models.tiny_swin, layers=["features.1", "features.3"], lr=2e-3),
+    "swin": dict(name="phantom-swin", build=tiny_models.tiny_swin, layers=["features.1", "features.3"], lr=4e-3),
 }
 
 
@@ -86,9 +86,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", nargs="+", default=["vit", "swin"], choices=list(MODELS))
     ap.add_argument("--out", default=os.path.join(ROOT, "runtime", "src", "main", "resources", "org", "xcam", "fixtures"))
-    ap.add_argument("--train", type=int, default=5000)
+    ap.add_argument("--train", type=int, default=3000)
     ap.add_argument("--test", type=int, default=3000)
-    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-train", action="store_true", help="load tools/.work/transformers/<name>.state.pt")

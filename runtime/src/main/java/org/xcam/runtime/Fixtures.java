@@ -43,7 +43,12 @@ public final class Fixtures {
       if (idx == null) throw new XcamException("the embedded " + name + " bundle is missing from the runtime jar; rebuild with mvn package");
       String list = new String(idx.readAllBytes(), StandardCharsets.UTF_8);
       List<String> files = list.lines().map(String::trim).filter(s -> !s.isEmpty()).toList();
-      String hash = Integer.toHexString(list.hashCode()) + "-" + files.size();
+      // the file list and model.pt's CRC: a retrained fixture has the same file names but must not reuse an old copy
+      java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+      try (InputStream pt = Fixtures.class.getResourceAsStream(root + "model.pt")) {
+        if (pt != null) crc.update(pt.readAllBytes());
+      }
+      String hash = Integer.toHexString(list.hashCode()) + "-" + Long.toHexString(crc.getValue()) + "-" + files.size();
       Path base = Path.of(System.getProperty("java.io.tmpdir"), "xcam-fixtures-" + System.getProperty("user.name", "user"));
       Path dir = base.resolve(name + "-" + hash);
       if (!Files.isRegularFile(dir.resolve("files.txt"))) {
