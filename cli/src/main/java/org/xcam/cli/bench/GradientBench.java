@@ -105,7 +105,8 @@ public final class GradientBench implements Callable<Integer> {
   private void benchModel(Xcam xcam, Model model, StringBuilder csv) {
     String l = layer != null ? layer : model.info().defaultLayer();
     Tensor x = input(model);
-    Runnable atLayer = baseline(model, l, x), atInput = baseline(model, LayerInfo.INPUT, x);
+    // a model without a cut (ONNX bundle without an "onnx" map) still times its input-level and attention methods
+    Runnable atLayer = l == null ? null : baseline(model, l, x), atInput = baseline(model, LayerInfo.INPUT, x);
     System.out.printf(Locale.ROOT, "%nmodel %s (%s, %.1f MB on disk), engine %s, layer %s, batch %d, input %s, %d paired repeats%n",
         model.info().name(), model.info().source(), megabytes(Path.of(model.info().source())), model.info().engine(), l, batch,
         Arrays.toString(x.shape()), repeats);
@@ -127,6 +128,10 @@ public final class GradientBench implements Callable<Integer> {
         java.util.EnumSet<org.xcam.api.Capability> missing = java.util.EnumSet.copyOf(p.requires());
         missing.removeAll(model.capabilities());
         System.out.printf(Locale.ROOT, "| %-34s | skipped: engine %s lacks %s |%n", spec, model.info().engine(), missing);
+        continue;
+      }
+      if (p.layerBased() && atLayer == null) {
+        System.out.printf(Locale.ROOT, "| %-34s | skipped: model %s has no layer on engine %s |%n", spec, model.info().name(), model.info().engine());
         continue;
       }
       Explainer e = p.create(Options.of(m, p.options(), opts));
