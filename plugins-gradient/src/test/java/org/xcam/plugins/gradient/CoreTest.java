@@ -31,13 +31,13 @@ class CoreTest {
   static final List<String> ALL = List.of("gradcam", "gradcam-plusplus", "hirescam", "gradcam-elementwise", "xgradcam",
       "layercam", "eigencam", "eigengradcam", "hessian-ciam", "gg-cam", "smooth-gradcam-plusplus", "shapleycam",
       "saliency", "gradient-x-input", "integrated-gradients", "smoothgrad", "kpca-cam", "fem", "finer-cam", "random-cam",
-      "fullgrad", "guided-backprop", "guided-gradcam", "deeplift", "gradient-shap");
+      "fullgrad", "guided-backprop", "guided-gradcam", "deeplift", "gradient-shap", "attention-rollout", "gradient-rollout");
 
   @Nested
   @DisplayName("Registration")
   class Registration {
     @Test
-    @DisplayName("All twenty-five methods are found through ServiceLoader, with a cost and valid option defaults")
+    @DisplayName("All twenty-seven methods are found through ServiceLoader, with a cost and valid option defaults")
     void allRegistered() {
       Set<String> names = new TreeSet<>();
       for (ExplainerProvider p : Providers.all(ExplainerProvider.class, getClass().getClassLoader())) {
