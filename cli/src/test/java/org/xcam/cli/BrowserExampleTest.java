@@ -37,12 +37,12 @@ class BrowserExampleTest {
 
     Path model = dir.resolve("phantom-cxr.xcam.onnx");
     String bundle = Fixtures.phantomBundle().toString();
-    var c = ExplainCommandTest.xcam("compile", "--model", bundle, "--method", "gradcam,hirescam,gg-cam", "--out", model.toString());
+    var c = ExplainCommandTest.xcam("compile", "--model", bundle, "--method", "gradcam,hirescam,gg-cam,recipro-cam", "--out", model.toString());
     assertThat(c.code()).as(c.err()).isZero();
     Path png = dir.resolve("effusion.png");
     Files.copy(Fixtures.phantomBundle().resolve("samples/effusion-10100001.png"), png);
     Path out = dir.resolve("explain");
-    var e = ExplainCommandTest.xcam("explain", "--model", bundle, "--method", "gradcam,hirescam,gg-cam", "--out", out.toString(), png.toString());
+    var e = ExplainCommandTest.xcam("explain", "--model", bundle, "--method", "gradcam,hirescam,gg-cam,recipro-cam", "--out", out.toString(), png.toString());
     assertThat(e.code()).as(e.err()).isZero();
 
     Path json = dir.resolve("page.json");
@@ -56,7 +56,7 @@ class BrowserExampleTest {
     Map<String, Object> first = ((List<Map<String, Object>>) manifest.get("results")).get(0);
     assertThat(((Number) result.get("classIndex")).intValue()).as("the page's prediction").isEqualTo(((Number) first.get("targetClass")).intValue());
     Map<String, List<Number>> maps = (Map<String, List<Number>>) result.get("maps");
-    for (String m : List.of("gradcam", "hirescam", "gg-cam")) {
+    for (String m : List.of("gradcam", "hirescam", "gg-cam", "recipro-cam")) {
       List<Number> mine = maps.get("xcam_" + m.replace('-', '_'));
       float[] theirs = Tensor.readNpy(out.resolve("effusion." + m + ".npy")).toArray();
       assertThat(mine).as(m).hasSize(theirs.length);

@@ -48,6 +48,35 @@ class CompileCommandTest {
     }
   }
 
+  @Test @DisplayName("recipro-cam: the compiled model's map equals xcam explain --method recipro-cam (max |diff| <= 1e-4), both kernels")
+  void reciproCamEqualsExplain(@TempDir Path dir) throws Exception {
+    for (String kernel : List.of("onehot", "gaussian")) {
+      Path model = dir.resolve(kernel + ".xcam.onnx");
+      var r = ExplainCommandTest.xcam("compile", "--model", Reference.bundle().toString(), "--method", "recipro-cam", "--option",
+          "kernel=" + kernel, "--out", model.toString());
+      assertThat(r.code()).as(r.err()).isZero();
+      Path out = dir.resolve("explain-" + kernel);
+      var e = ExplainCommandTest.xcam("explain", "--model", Reference.bundle().toString(), "--method", "recipro-cam", "--option",
+          "kernel=" + kernel, "--out", out.toString(), ExplainCommandTest.input(dir, 0).toString(), ExplainCommandTest.input(dir, 3).toString());
+      assertThat(e.code()).as(e.err()).isZero();
+      try (CompiledModel cm = onnx().open(model, Map.of("device", "cpu"))) {
+        Map<String, Tensor> res = cm.run(Tensor.stack(List.of(Reference.input(0), Reference.input(3))));
+        float[] mine = res.get("xcam_recipro_cam").toArray();
+        for (int i = 0; i < 2; i++) {
+          float[] theirs = Tensor.readNpy(out.resolve("in" + (i == 0 ? 0 : 3) + ".recipro-cam.npy")).toArray();
+          double d = 0, spread = 0;
+          for (int j = 0; j < theirs.length; j++) {
+            d = Math.max(d, Math.abs(mine[i * theirs.length + j] - theirs[j]));
+            spread = Math.max(spread, theirs[j]);
+          }
+          assertThat(spread).as("explain's map is not constant").isGreaterThan(0.5);
+          assertThat(d).as("%s image %d: max |compiled - explain|", kernel, i).isLessThanOrEqualTo(1e-4);
+        }
+        assertThat(cm.metadata()).containsEntry("xcam.methods", "recipro-cam").containsEntry("xcam.recipro-cam.kernel", kernel);
+      }
+    }
+  }
+
   @Test @DisplayName("compiled models pass the Python ONNX checker with full shape inference (where python3 with onnx is installed)")
   void onnxChecker(@TempDir Path dir) throws Exception {
     Path script = Path.of("..", "tools", "check_onnx.py");
@@ -60,7 +89,10 @@ class CompileCommandTest {
         {org.xcam.runtime.Fixtures.phantomBundle().toString(), String.join(",", ALL), "2", "input"},
         // overlapping MaxPool: the backward needs ScatterElements with reduction=add, opset raised 13 -> 16
         {Path.of("..", "engine-onnx", "src", "test", "resources", "torchvision", "resnet-tiny.onnx").toString(), String.join(",", ALL), "all", "input"},
-        {Path.of("..", "engine-onnx", "src", "test", "resources", "torchvision", "densenet-tiny.onnx").toString(), "gradcam,saliency", "predicted", "input"}};
+        {Path.of("..", "engine-onnx", "src", "test", "resources", "torchvision", "densenet-tiny.onnx").toString(), "gradcam,saliency", "predicted", "input"},
+        // recipro-cam (a copy of the tail at batch N * h * w) with gradient methods, and alone with target all
+        {Reference.bundle().toString(), "recipro-cam,gradcam", "predicted", "input"},
+        {Path.of("..", "engine-onnx", "src", "test", "resources", "torchvision", "resnet-tiny.onnx").toString(), "recipro-cam", "all", "layer"}};
     for (int i = 0; i < cases.length; i++) {
       Path f = dir.resolve("c" + i + ".xcam.onnx");
       var r = ExplainCommandTest.xcam("compile", "--model", cases[i][0], "--method", cases[i][1], "--target", cases[i][2], "--size",

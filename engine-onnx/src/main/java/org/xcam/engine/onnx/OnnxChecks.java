@@ -24,7 +24,7 @@ import org.xcam.engine.onnx.proto.OnnxProto.ValueInfoProto;
 final class OnnxChecks {
   /** Operator -> the first default-domain opset with the form xcam emits. */
   private static final Map<String, Integer> SINCE = Map.ofEntries(
-      Map.entry("Expand", 8), Map.entry("Where", 9), Map.entry("ConstantOfShape", 9), Map.entry("Slice", 10),
+      Map.entry("Expand", 8), Map.entry("Where", 9), Map.entry("ConstantOfShape", 9), Map.entry("EyeLike", 9), Map.entry("Slice", 10),
       Map.entry("Pad", 11), Map.entry("Resize", 11), Map.entry("ScatterElements", 11));
 
   private OnnxChecks() { }

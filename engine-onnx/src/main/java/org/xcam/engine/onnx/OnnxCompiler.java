@@ -65,13 +65,16 @@ final class OnnxCompiler {
   enum Kind {
     GRADCAM("gradcam"), GRADCAM_PLUSPLUS("gradcam-plusplus"), HIRESCAM("hirescam"), XGRADCAM("xgradcam"),
     LAYERCAM("layercam"), ELEMENTWISE("gradcam-elementwise"), GGCAM("gg-cam"), SALIENCY("saliency"),
-    GRADIENT_X_INPUT("gradient-x-input");
+    GRADIENT_X_INPUT("gradient-x-input"), RECIPRO_CAM("recipro-cam");
 
     final String id;
 
     Kind(String id) { this.id = id; }
 
     boolean inputLevel() { return this == SALIENCY || this == GRADIENT_X_INPUT; }
+
+    /** Needs the backward graph (every method but recipro-cam, which only runs the tail forward). */
+    boolean gradient() { return this != RECIPRO_CAM; }
 
     static Kind of(String id) {
       for (Kind k : values()) if (k.id.equals(id)) return k;
@@ -109,16 +112,21 @@ final class OnnxCompiler {
       Map.entry("iba", "it optimises a bottleneck per image (10 Adam steps with estimated statistics)"),
       Map.entry("inverse-iba", "it optimises a bottleneck per image (Adam steps with estimated statistics)"),
       Map.entry("regression-iba", "it optimises a bottleneck per image (Adam steps with estimated statistics)"),
-      Map.entry("multilayer-iba", "it optimises bottlenecks per image (Adam steps with estimated statistics)"),
-      Map.entry("recipro-cam", "it is not in this build of xcam (the catalogue issue that adds it has not landed)"));
+      Map.entry("multilayer-iba", "it optimises bottlenecks per image (Adam steps with estimated statistics)"));
 
   /** Options the compiled methods read; anything else is refused. */
-  private static final Set<String> KNOWN_OPTIONS = Set.of("smoothing", "map", "aug-smooth", "eigen-smooth", "fusion", "batch-size");
+  private static final Set<String> KNOWN_OPTIONS = Set.of("smoothing", "map", "aug-smooth", "eigen-smooth", "fusion", "batch-size",
+      "kernel", "score", "max-passes");
 
   static final String VERSION = version();
   private static final int MIN_OPSET = 11;
   /** The most outputs {@code --target all} compiles (one backward copy each): 14 NIH labels fit, ImageNet's 1000 do not. */
   static final int MAX_ALL = 64;
+  /**
+   * The most masked activation values per image recipro-cam's compiled graph feeds through the tail at once
+   * ({@code (h*w)^2 * C}; 2^28 floats = 1 GiB): resnet50's layer4 (7x7x2048) needs 4.9 M, its layer3 (14x14x1024) 39 M.
+   */
+  static final long MAX_MOSAIC = 1L << 28;
 
   private OnnxCompiler() { }
 
@@ -159,6 +167,14 @@ final class OnnxCompiler {
     if (!map.equals("positive") && !map.equals("absolute")) {
       throw new InvalidInputException("option map=" + map + " is not one of positive, absolute");
     }
+    String kernel = req.options().getOrDefault("kernel", "onehot").trim().toLowerCase(Locale.ROOT);
+    if (!kernel.equals("onehot") && !kernel.equals("gaussian")) {
+      throw new InvalidInputException("option kernel=" + kernel + " is not one of onehot, gaussian (recipro-cam's spatial mask)");
+    }
+    String score = req.options().getOrDefault("score", "objective").trim().toLowerCase(Locale.ROOT);
+    if (!score.equals("objective") && !score.equals("softmax")) {
+      throw new InvalidInputException("option score=" + score + " is not one of objective, softmax (recipro-cam's score)");
+    }
     Path out = req.out().toAbsolutePath();
     if (Files.isDirectory(out)) throw new InvalidInputException("--out " + req.out() + " is a directory; give a file name such as model.xcam.onnx");
     Path dir = out.getParent();
@@ -168,7 +184,10 @@ final class OnnxCompiler {
     Map<String, String> eo = new HashMap<>(req.engineOptions());
     eo.putIfAbsent("device", "cpu");
     try (OnnxModel model = OnnxModel.load(req.model(), eo)) {
-      return new Build(model, req, kinds, smoothing, map.equals("absolute")).run(out);
+      Build b = new Build(model, req, kinds, smoothing, map.equals("absolute"));
+      b.gaussian = kernel.equals("gaussian");
+      b.softmax = score.equals("softmax");
+      return b.run(out);
     }
   }
 
@@ -195,6 +214,9 @@ final class OnnxCompiler {
     final List<Kind> kinds;
     final boolean smoothing;
     final boolean absolute;
+    /** recipro-cam's options: the 3x3 Gaussian neighbourhood instead of one-hot; the target's softmax probability. */
+    boolean gaussian;
+    boolean softmax;
     final ModelInfo info;
     final int numOut;
     int opset;
@@ -270,14 +292,20 @@ final class OnnxCompiler {
         hooks.put(l, hook);
       }
 
+      if (kinds.contains(Kind.RECIPRO_CAM)) checkReciproCam(hooks.get(layerOf.get(Kind.RECIPRO_CAM)), layerOf.get(Kind.RECIPRO_CAM));
+
       String y = g.outputName();
       int nSeeds = req.allOutputs() ? numOut : 1;
       List<String> seeds = new ArrayList<>();
-      for (int t = 0; t < nSeeds; t++) seeds.add(seed(y, req.allOutputs() ? t : k));
+      boolean needSeeds = kinds.stream().anyMatch(Kind::gradient) || !req.allOutputs();
+      if (needSeeds) for (int t = 0; t < nSeeds; t++) seeds.add(seed(y, req.allOutputs() ? t : k));
 
-      // one backward copy per (layer, seed)
+      // one backward copy per (layer, seed), for the layers of gradient methods only (recipro-cam needs none)
+      Set<String> gradLayers = new HashSet<>();
+      for (Kind kind : kinds) if (kind.gradient()) gradLayers.add(layerOf.get(kind));
       Map<String, List<String>> grads = new LinkedHashMap<>();
       for (Map.Entry<String, OnnxLayer> e : hooks.entrySet()) {
+        if (!gradLayers.contains(e.getKey())) continue;
         String tensor = e.getValue().tensor();
         List<Integer> tail = g.closure(List.of(y), Set.of(tensor));
         List<String> gl = new ArrayList<>();
@@ -297,8 +325,13 @@ final class OnnxCompiler {
         OnnxLayer hook = hooks.get(l);
         long[] s = m.shapes.get(hook.tensor());
         int c = (int) s[1], h = (int) s[2], w = (int) s[3];
-        String[] ag = tiled.computeIfAbsent(l, x -> stack(hook.tensor(), grads.get(x), c, h, w));
-        String raw = cam(kind, ag[0], ag[1], c, h, w);
+        String raw;
+        if (kind == Kind.RECIPRO_CAM) {
+          raw = reciproCam(hook.tensor(), seeds.isEmpty() ? null : seeds.get(0), c, h, w);
+        } else {
+          String[] ag = tiled.computeIfAbsent(l, x -> stack(hook.tensor(), grads.get(x), c, h, w));
+          raw = cam(kind, ag[0], ag[1], c, h, w);
+        }
         String norm = normalise(raw);
         int oh = h, ow = w;
         String fin = norm;
@@ -459,6 +492,94 @@ final class OnnxCompiler {
       }
     }
 
+    /**
+     * Refuses recipro-cam where its graph cannot be built: a fixed batch of 1 (the h*w masked activations run through the
+     * tail as one batch), sub-graphs in the tail (their outer-scope names would need renaming), or a mosaic too large
+     * for one batch.
+     */
+    void checkReciproCam(OnnxLayer hook, String layer) {
+      if (m.fixedBatch) {
+        throw new UnsupportedCapabilityException("recipro-cam cannot be compiled into model '" + info.name() + "': its input has a"
+            + " fixed batch of 1, and the compiled graph runs the layer's h*w masked activations through the tail as one batch;"
+            + " re-export the model with a dynamic batch axis (torch.onnx.export(..., dynamic_axes={'input': {0: 'batch'}}))");
+      }
+      for (int i : g.closure(List.of(g.outputName()), Set.of(hook.tensor()))) {
+        for (AttributeProto a : g.nodes.get(i).getAttributeList()) {
+          if (a.hasG() || a.getGraphsCount() > 0) {
+            throw new UnsupportedCapabilityException("recipro-cam cannot be compiled at layer '" + layer + "': the tail holds a "
+                + g.nodes.get(i).getOpType() + " with a sub-graph, which the compiler does not copy; compile at a later layer (--layer)");
+          }
+        }
+      }
+      long[] s = m.shapes.get(hook.tensor());
+      long hw = s[2] * s[3], elements = hw * hw * s[1];
+      if (elements > MAX_MOSAIC) {
+        throw new UnsupportedCapabilityException(String.format(Locale.ROOT, "recipro-cam at layer '%s' (%d x %d x %d) would feed %,d"
+            + " masked values per image through the tail in one batch (%.1f GB); the compiled graph allows %,d; compile at a"
+            + " later, smaller layer (--layer), or use xcam explain, which runs the positions in batches", layer, s[1], s[2], s[3],
+            elements, elements * 4 / 1e9, MAX_MOSAIC));
+      }
+    }
+
+    /**
+     * Recipro-CAM's raw maps {@code [B, h, w]} (B = N, or N * K for {@code all}, row {@code n * K + t}), term for term
+     * plugins-perturbation's {@code ReciproCam}: the masks are the h*w one-hot planes ({@code EyeLike}), spread by the 3x3
+     * Gaussian [1 2 1; 2 4 2; 1 2 1]/16 with zero padding for {@code kernel=gaussian} (a Conv of the one-hot planes, so the
+     * Gaussian is cut at the border and not renormalised, as in Java); {@code Mul} broadcasts each image's activation
+     * over them ({@code [N, 1, C, h, w] x [1, hw, 1, h, w]}), a copy of the tail runs the {@code N * hw} masked
+     * activations as one batch, and the map at position p is the target's logit there (its softmax probability with
+     * {@code score=softmax}). The target is resolved from the model's own output, as the Java method resolves it from the
+     * unmasked activation's tail output (the same tensor up to float rounding).
+     */
+    String reciproCam(String a, String seed, int c, int h, int w) {
+      int hw = h * w;
+      String zeros = emit("ConstantOfShape", new String[] {ci64(new long[] {hw, hw})},
+          AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
+              .setT(Autodiff.floatTensor("value", new float[] {0f}, new long[] {1})).build());
+      String masks = emit("Reshape", emit("EyeLike", zeros), ci64(new long[] {hw, 1, h, w}));
+      if (gaussian) {
+        float[] k = {1 / 16f, 1 / 8f, 1 / 16f, 1 / 8f, 1 / 4f, 1 / 8f, 1 / 16f, 1 / 8f, 1 / 16f};
+        masks = emit("Conv", new String[] {masks, constTensor("recipro_gaussian", k, new long[] {1, 1, 3, 3})},
+            Autodiff.ints("kernel_shape", new long[] {3, 3}), Autodiff.ints("pads", new long[] {1, 1, 1, 1}));
+      }
+      String m5 = emit("Reshape", masks, ci64(new long[] {1, hw, 1, h, w}));
+      String a5 = emit("Reshape", a, ci64(new long[] {0, 1, c, h, w}));
+      String mosaic = emit("Reshape", emit("Mul", a5, m5), ci64(new long[] {-1, c, h, w}));
+      String yy = copyTail(a, mosaic);
+      if (softmax) yy = emit("Softmax", new String[] {yy}, Autodiff.i("axis", 1));
+      String y3 = emit("Reshape", yy, ci64(new long[] {-1, hw, numOut}));
+      if (seed == null) { // all: [N, hw, K] -> [N, K, hw] -> [N * K, h, w]
+        String t = emit("Transpose", new String[] {y3}, Autodiff.ints("perm", new long[] {0, 2, 1}));
+        return emit("Reshape", t, ci64(new long[] {-1, h, w}));
+      }
+      String s3 = emit("Reshape", seed, ci64(new long[] {-1, 1, numOut}));
+      String scores = reduce("ReduceSum", emit("Mul", y3, s3), new long[] {2}, false);
+      return emit("Reshape", scores, ci64(new long[] {-1, h, w}));
+    }
+
+    /**
+     * A copy of the tail (the nodes from {@code tensor} to the model's output) reading {@code from} instead of
+     * {@code tensor}, its tensors renamed apart; returns the copy's output. Initializers are shared, not copied.
+     */
+    String copyTail(String tensor, String from) {
+      String y = g.outputName();
+      String pre = "xcam/rc" + (copies++) + "/";
+      Map<String, String> rename = new HashMap<>();
+      rename.put(tensor, from);
+      for (int i : g.closure(List.of(y), Set.of(tensor))) {
+        NodeProto.Builder b = g.nodes.get(i).toBuilder().setName(pre + g.nodes.get(i).getName());
+        for (int j = 0; j < b.getInputCount(); j++) b.setInput(j, rename.getOrDefault(b.getInput(j), b.getInput(j)));
+        for (int j = 0; j < b.getOutputCount(); j++) {
+          String o = b.getOutput(j);
+          if (o.isEmpty()) continue;
+          rename.put(o, pre + o);
+          b.setOutput(j, pre + o);
+        }
+        extra.add(b.build());
+      }
+      return rename.get(y);
+    }
+
     /** 3 x 3 binomial ([1,2,1]/4 separable) with clamped borders: edge padding, then one Conv. */
     String smooth(String m4) {
       float[] k1 = {0.25f, 0.5f, 0.25f};
@@ -538,6 +659,10 @@ final class OnnxCompiler {
           : "none: maps at the layer's resolution");
       if (kinds.contains(Kind.GGCAM)) md.put("xcam.gg-cam.smoothing", Boolean.toString(smoothing));
       if (kinds.contains(Kind.GRADIENT_X_INPUT)) md.put("xcam.gradient-x-input.map", absolute ? "absolute" : "positive");
+      if (kinds.contains(Kind.RECIPRO_CAM)) {
+        md.put("xcam.recipro-cam.kernel", gaussian ? "gaussian" : "onehot");
+        md.put("xcam.recipro-cam.score", softmax ? "softmax: the target's probability" : "objective: the target's logit");
+      }
       md.put("xcam.model", info.name());
       md.put("xcam.task", info.task().id());
       md.put("xcam.labels", jsonArray(info.labels()));
