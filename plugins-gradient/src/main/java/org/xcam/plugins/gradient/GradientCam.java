@@ -182,6 +182,52 @@ public abstract class GradientCam implements Explainer {
     return assemble(req, layers, results, new Passes(0, calls[0], calls[1], calls[2]));
   }
 
+  /**
+   * The network evaluations {@link #explain} will run per image, known before any pass (the method's preconditions are
+   * checked here too): per layer, one head row per input replica (aug-smooth's 6, or the clean image and its noisy
+   * copies), then one tail and one backward (two with the exact Hessian-vector product) per activation row: input
+   * replicas x activation replicas (integrated gradients' path, Hessian-CIAM's shifted copy) x objectives (a
+   * multilabel {@code all:P} target counts every output, an upper bound), plus one tail row per image when the
+   * targets are resolved from a separate tail first (rows above {@code batch-size}, or {@code all:P}). A head or
+   * tail over N rows counts N, whatever the batching; {@code batch-size} changes the calls, not this count.
+   */
+  @Override public org.xcam.api.Plan plan(Model model, ExplainRequest req) {
+    ModelInfo info = model.info();
+    List<String> layers = req.layers().isEmpty()
+        ? List.of(inputLevel() || info.defaultLayer() == null ? LayerInfo.INPUT : info.defaultLayer()) : req.layers();
+    if (common.augSmooth && noiseSamples() > 0) {
+      throw new InvalidInputException("'" + name + "' already averages over noisy inputs; it cannot also take aug-smooth=true");
+    }
+    for (String l : layers) info.layer(l); // an unknown layer fails here, listing the model's layers
+    long rin = inputReplicas(), rq = activationReplicas(), n = Math.max(1, req.size());
+    boolean multi = false;
+    for (Target t : req.targets()) multi |= t instanceof Target.AboveThreshold;
+    long slots = multi && !categoryIndependent() ? Math.max(1, info.numOutputs()) : 1;
+    long perRow = secondOrder() ? 3 : 2;
+    long batch = common.batchSize == 0 ? Long.MAX_VALUE : common.batchSize;
+    long heads = 0, tails = 0, backwards = 0;
+    for (int li = 0; li < layers.size(); li++) {
+      heads += rin;
+      if (!needsGradient()) {
+        tails += 1;
+        continue;
+      }
+      boolean resolvedBefore = li > 0 || categoryIndependent();
+      if (!resolvedBefore && (multi || n * rin * rq > batch)) tails += 1; // the anchors' tail resolves the targets
+      long rows = slots * rin * rq;
+      tails += rows;
+      backwards += rows * (perRow - 1);
+    }
+    long total = heads + tails + backwards;
+    StringBuilder d = new StringBuilder();
+    d.append(heads).append(heads == 1 ? " head row" : " head rows").append(" + ").append(tails).append(" tail rows");
+    if (backwards > 0) d.append(" + ").append(backwards).append(secondOrder() ? " backward rows (gradient and Hessian-vector product)" : " backward rows");
+    if (rin > 1) d.append(common.augSmooth ? "; aug-smooth: 6 input rows" : "; " + (rin - 1) + " noisy copies + the clean image");
+    if (rq > 1) d.append("; ").append(rq).append(" activation rows each");
+    if (slots > 1) d.append("; at most: one set per output above the threshold (").append(slots).append(" outputs)");
+    return org.xcam.api.Plan.of(total, d.toString());
+  }
+
   /** What one layer gave: per image, its objectives, scores, raw maps and extras. */
   private record LayerResult(String layer, int h, int w, List<List<Objective>> objectives, double[][] scores,
                              double[][][] maps, List<List<Map<String, Object>>> extras, boolean inputResolution) { }

@@ -48,6 +48,9 @@ final class GradientShap implements Explainer {
     return new Seeded(req.seed()).explain(model, req);
   }
 
+  /** The clean row and {@code samples} path points per image, through the tail and back ({@link GradientCam#plan}). */
+  @Override public org.xcam.api.Plan plan(Model model, ExplainRequest req) { return new Seeded(req.seed()).plan(model, req); }
+
   /** One request's draws: baselines, noise and path points from its seed. */
   private final class Seeded extends GradientCam {
     private final long seed;

@@ -101,6 +101,30 @@ final class IntegratedGradients extends GradientCam {
     return out;
   }
 
+  /**
+   * At most: the first run, then (tolerance above 0, one layer) one run per doubling of the steps up to
+   * {@code max-steps}, as if every image missed the tolerance each time (each rerun is on the images that missed it
+   * only, with their resolved class as the target).
+   */
+  @Override public org.xcam.api.Plan plan(Model model, ExplainRequest req) {
+    org.xcam.api.Plan first = super.plan(model, req);
+    if (tolerance <= 0 || req.layers().size() > 1) return first;
+    long total = first.evaluationsPerImage();
+    List<Integer> rounds = new ArrayList<>();
+    ExplainRequest again = req;
+    if (!req.targets().isEmpty() && req.targets().get(0) instanceof Target.AboveThreshold) {
+      again = req.withInput(req.input().item(0).unsqueeze(), List.of(Target.classIndex(0)));
+    }
+    for (int s = steps * 2; s <= maxSteps; s *= 2) {
+      rounds.add(s);
+      total += new IntegratedGradients(name, common, s, gauss, blurred, blurSigma, mode, 0, maxSteps).plan(model, again)
+          .evaluationsPerImage();
+    }
+    if (rounds.isEmpty()) return first;
+    return org.xcam.api.Plan.of(total, "at most: " + steps + " steps (" + first.detail() + "), then " + rounds
+        + " steps while the completeness error exceeds " + tolerance);
+  }
+
   @Override protected int activationReplicas() { return alphas.length; }
 
   private float[] baseline(float[] a, int k, int h, int w) {

@@ -28,6 +28,9 @@ final class RandomCam implements Explainer {
     return new Seeded(name, common, req.seed()).explain(model, req);
   }
 
+  /** One head row per input replica and one tail row per image ({@link GradientCam#plan}). */
+  @Override public org.xcam.api.Plan plan(Model model, ExplainRequest req) { return new Seeded(name, common, req.seed()).plan(model, req); }
+
   /** Weights for {@code k} channels from {@code seed}: the same seed gives the same weights. */
   static double[] weights(long seed, int k) {
     SplittableRandom r = new SplittableRandom(seed);

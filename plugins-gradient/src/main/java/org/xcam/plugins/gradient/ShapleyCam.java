@@ -66,6 +66,19 @@ final class ShapleyCam implements org.xcam.api.Explainer {
     return tag(new FiniteDifference(name, common, r).explain(model, req), "finite-difference", note);
   }
 
+  /**
+   * The exact product's run (one tail and two backward rows per image) where it would be used, else the finite
+   * difference's (two activation rows per image, a tail and a backward each); see {@link GradientCam#plan}.
+   */
+  @Override public org.xcam.api.Plan plan(Model model, ExplainRequest req) {
+    boolean exact = switch (mode) {
+      case "exact" -> true;
+      case "finite-difference" -> false;
+      default -> model.capabilities().contains(Capability.HESSIAN_VECTOR_PRODUCT);
+    };
+    return exact ? new Exact(name, common).plan(model, req) : new FiniteDifference(name, common, r).plan(model, req);
+  }
+
   private static List<Explanation> tag(List<Explanation> in, String how, String note) {
     List<Explanation> out = new ArrayList<>();
     for (Explanation e : in) {
