@@ -38,6 +38,11 @@ import picocli.CommandLine.Parameters;
  * label, score and provenance, image-level probabilities; pixel coordinates of the original image, x1/y1 exclusive)
  * and {@code DIR/<stem>.detect.png} (the image with region boxes in cyan and boxes in red). The CLI knows no detector
  * class: everything goes through the SPI.
+ *
+ * <p>Outputs are whole or absent, as {@code xcam explain}'s ({@link OutputDir}): the directory is locked (a second run
+ * into it refuses in one line), every output path is checked before the detector runs, files are written into a
+ * staging directory and moved into place only when every image succeeded, and SIGINT/SIGTERM removes what was staged.
+ * Images with one stem from different folders get {@code -2}, {@code -3}, ... as in explain.
  */
 @Command(name = "detect", mixinStandardHelpOptions = true,
     description = {"Detect pathologies with an installed detector: boxes JSON and overlay.",
@@ -74,8 +79,8 @@ public final class DetectCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "PNG/JPEG, DICOM or .npy images.")
   List<Path> images;
 
-  @Override public Integer call() {
-    ExplainJob.checkWritable(out);
+  @Override public Integer call() throws IOException {
+    OutputDir.validate(out, "--out");
     Xcam xcam = Xcam.create();
     String name = detector != null ? detector : method != null ? "cam-boxes" : "adpd";
     DetectorProvider provider = xcam.detectorProvider(name);   // unknown names fail before the model loads
@@ -83,9 +88,13 @@ public final class DetectCommand implements Callable<Integer> {
     Map<String, String> used = Options.of("detector " + name, provider.options(), given).asMap();
     Detector d = xcam.detector(name, given);
     Explainer explainer = method == null ? null : xcam.explainer(method, ListCommand.parseKv(methodOptions, "--method-option"));
-    try (Model m = model.load(xcam)) {
+    try (OutputDir dir = OutputDir.open(out, "--out"); Model m = model.load(xcam)) {
       List<LoadedImage> loaded = new ArrayList<>();
       for (Path p : images) loaded.addAll(Images.load(p, m.info().input(), ExplainCommand.readerOptions(window)));
+      loaded = ExplainCommand.uniqueStems(loaded);
+      List<String> names = new ArrayList<>();
+      for (LoadedImage li : loaded) names.addAll(List.of(li.stem() + ".boxes.json", li.stem() + ".detect.png"));
+      dir.checkTargets(names, null);
       List<Tensor> xs = new ArrayList<>();
       List<DetectRequest.Frame> frames = new ArrayList<>();
       for (LoadedImage li : loaded) {
@@ -98,7 +107,12 @@ public final class DetectCommand implements Callable<Integer> {
       for (int i = 0; i < loaded.size(); i++) {
         LoadedImage li = loaded.get(i);
         Detections r = found.get(i);
-        write(li, r, m, name, used);
+        dir.write(() -> write(dir.staging(), li, r, m, name, used));
+      }
+      dir.commit();
+      for (int i = 0; i < loaded.size(); i++) {
+        LoadedImage li = loaded.get(i);
+        Detections r = found.get(i);
         System.out.printf(Locale.ROOT, "%s  %d region(s), %d box(es)%s -> %s%n", li.stem(), r.regions().size(),
             r.detections().size(), summary(r), out.resolve(li.stem() + ".boxes.json"));
       }
@@ -113,7 +127,8 @@ public final class DetectCommand implements Callable<Integer> {
     return b.toString();
   }
 
-  private void write(LoadedImage li, Detections r, Model m, String name, Map<String, String> used) {
+  /** Writes one image's boxes JSON and overlay into {@code to} (the staging directory). */
+  private void write(Path to, LoadedImage li, Detections r, Model m, String name, Map<String, String> used) {
     Map<String, Object> j = new LinkedHashMap<>();
     j.put("image", li.stem());
     j.put("width", li.originalWidth());
@@ -147,7 +162,7 @@ public final class DetectCommand implements Callable<Integer> {
     j.put("imageProbabilities", new LinkedHashMap<>(r.imageScores()));
     if (!r.notes().isEmpty()) j.put("notes", r.notes());
     try {
-      Files.writeString(out.resolve(li.stem() + ".boxes.json"), Json.write(j));
+      Files.writeString(to.resolve(li.stem() + ".boxes.json"), Json.write(j));
     } catch (IOException e) {
       throw new InvalidInputException("cannot write " + out.resolve(li.stem() + ".boxes.json") + ": " + e.getMessage(), e);
     }
@@ -157,6 +172,6 @@ public final class DetectCommand implements Callable<Integer> {
     List<Box> unlabeled = r.regions().stream().map(b -> new Box(b.x0(), b.y0(), b.x1(), b.y1(), "", 1)).toList();
     Overlay.boxes(img, unlabeled, new Color(0, 200, 220), sx, sy);
     Overlay.boxes(img, r.boxes(), new Color(235, 40, 40), sx, sy);
-    Overlay.writePng(img, out.resolve(li.stem() + ".detect.png"));
+    Overlay.writePng(img, to.resolve(li.stem() + ".detect.png"));
   }
 }
