@@ -27,7 +27,7 @@ public final class CompileCommand implements Callable<Integer> {
   Path model;
 
   @Option(names = "--method", required = true, split = ",", description = "Method name(s), comma-separated: gradcam, gradcam-plusplus, "
-      + "hirescam, xgradcam, layercam, gradcam-elementwise, gg-cam, saliency, gradient-x-input.")
+      + "hirescam, xgradcam, layercam, gradcam-elementwise, gg-cam, saliency, gradient-x-input, recipro-cam.")
   List<String> methods;
 
   @Option(names = "--layer", description = "Layer every method explains at. Default: the model's default layer (input for saliency and gradient-x-input).")
@@ -41,7 +41,8 @@ public final class CompileCommand implements Callable<Integer> {
       description = "input (maps resized to the input's H x W, half-pixel bilinear) or layer (the layer's resolution). Default: ${DEFAULT-VALUE}.")
   String size;
 
-  @Option(names = "--option", description = "Method option name=value (repeatable): smoothing=false (gg-cam), map=absolute (gradient-x-input).")
+  @Option(names = "--option", description = "Method option name=value (repeatable): smoothing=false (gg-cam), map=absolute (gradient-x-input), "
+      + "kernel=gaussian and score=softmax (recipro-cam).")
   List<String> options = new ArrayList<>();
 
   @Option(names = "--compiler", description = "Compiler to use (default: the first that can read the model; xcam list shows them).")

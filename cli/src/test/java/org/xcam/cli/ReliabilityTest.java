@@ -231,6 +231,13 @@ class ReliabilityTest {
           "rise needs about 1,000,000,001 network evaluations per image", "--budget");
     }
 
+    @Test @DisplayName("A gradient method's options are priced before it starts too: smoothgrad samples=100000 is over the budget")
+    void gradientBudget(@TempDir Path dir) throws Exception {
+      Path out = dir.resolve("out");
+      refused(out, explain(out, "--method", "smoothgrad", "--option", "samples=100000", input(dir, 0).toString()),
+          "smoothgrad needs about 300,004 network evaluations per image", "100000 noisy copies", "--budget");
+    }
+
     @Test @DisplayName("The estimate is printed before work and a long method shows progress within one image (on a terminal)")
     void estimateAndProgress(@TempDir Path dir) throws Exception {
       Path out = dir.resolve("out");

@@ -49,6 +49,9 @@ public final class CompileBench implements Callable<Integer> {
   @Option(names = "--method", split = ",", defaultValue = "gradcam", description = "Methods to compile (default: ${DEFAULT-VALUE}).")
   List<String> methods;
 
+  @Option(names = "--layer", description = "Layer every method explains at (default: each method's default), e.g. a mid layer for recipro-cam.")
+  String layer;
+
   @Option(names = "--batch", split = ",", defaultValue = "1,8", description = "Batch sizes (default: ${DEFAULT-VALUE}).")
   List<Integer> batches;
 
@@ -84,7 +87,7 @@ public final class CompileBench implements Callable<Integer> {
         CompilerProvider c = xcam.compiler(null, p);
         Path file = tmp.resolve("m.xcam.onnx");
         long t0 = System.nanoTime();
-        c.compile(CompileRequest.builder(p, file).methods(methods).engineOptions(opts).build());
+        c.compile(CompileRequest.builder(p, file).methods(methods).layer(layer).engineOptions(opts).build());
         double compileS = (System.nanoTime() - t0) / 1e9;
         Path plainFile = Files.isDirectory(p) ? p.resolve("model.onnx") : p;
         try (Model m = xcam.load(p, "onnx", opts);
@@ -96,7 +99,11 @@ public final class CompileBench implements Callable<Integer> {
             double[][] t = new double[3][repeats];
             Runnable[] fns = {() -> plain.run(x), () -> compiled.run(x), () -> {
               m.forward(x);
-              for (Explainer e : ex) e.explain(m, ExplainRequest.builder(x).target(Target.predicted()).build());
+              for (Explainer e : ex) {
+                ExplainRequest.Builder rb = ExplainRequest.builder(x).target(Target.predicted());
+                if (layer != null) rb.layer(layer);
+                e.explain(m, rb.build());
+              }
             }};
             for (int r = 0; r < warmup + repeats; r++) {
               for (int k = 0; k < 3; k++) {
