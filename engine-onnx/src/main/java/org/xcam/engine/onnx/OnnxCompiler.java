@@ -327,7 +327,7 @@ final class OnnxCompiler {
         int c = (int) s[1], h = (int) s[2], w = (int) s[3];
         String raw;
         if (kind == Kind.RECIPRO_CAM) {
-          raw = reciproCam(hook.tensor(), seeds.isEmpty() ? null : seeds.get(0), c, h, w);
+          raw = reciproCam(hook.tensor(), req.allOutputs() ? null : seeds.get(0), c, h, w);
         } else {
           String[] ag = tiled.computeIfAbsent(l, x -> stack(hook.tensor(), grads.get(x), c, h, w));
           raw = cam(kind, ag[0], ag[1], c, h, w);

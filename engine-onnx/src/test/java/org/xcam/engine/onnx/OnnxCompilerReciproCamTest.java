@@ -149,6 +149,33 @@ class OnnxCompilerReciproCamTest {
     assertThat(checked).isEqualTo(2 * 2 * (6 + 6 + 18));
   }
 
+  @Test @DisplayName("compiled beside gradcam (whose backward copies need the seeds): recipro-cam's all and predicted maps are still the closed form")
+  void besideGradCam(@TempDir Path dir) throws Exception {
+    Path f = TestGraphs.write(model(false), dir, "tiny");
+    for (String target : List.of("all", "predicted")) {
+      Path out = dir.resolve("both-" + target + ".onnx");
+      OnnxCompiler.compile(CompileRequest.builder(f, out).methods(List.of("gradcam", "recipro-cam")).layer("x").target(target)
+          .engineOptions(Map.of("device", "cpu")).build());
+      try (OnnxCompiledModel cm = OnnxCompiledModel.open(out, Map.of("device", "cpu"))) {
+        Tensor x = input(3);
+        float[] xs = x.toArray();
+        Map<String, Tensor> res = cm.run(x);
+        assertThat(res).containsKey("xcam_gradcam");
+        float[] got = res.get("xcam_recipro_cam").toArray();
+        int per = target.equals("all") ? 3 : 1;
+        for (int i = 0; i < 3; i++) {
+          for (int t = 0; t < per; t++) {
+            double[] want = expected(xs, i, per == 3 ? t : predicted(xs, i), false, false);
+            for (int p = 0; p < 9; p++) {
+              assertThat((double) got[(i * per + t) * 9 + p]).as("%s image %d class %d position %d", target, i, t, p)
+                  .isCloseTo(want[p], org.assertj.core.data.Offset.offset(1e-5));
+            }
+          }
+        }
+      }
+    }
+  }
+
   @Test @DisplayName("no backward graph is built (recipro-cam needs none), the outputs keep the symbolic batch")
   void gradientFree(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("rc.onnx");
