@@ -68,6 +68,13 @@ public final class KitModels {
    */
   public static boolean trained(ModelCase m) { return !m.fixture().equals("tiny-vit"); }
 
+  /** The CNN fixtures only (the reference bundle and the phantom bundle on every engine). */
+  public static List<ModelCase> cnn() {
+    List<ModelCase> l = new ArrayList<>(reference());
+    l.addAll(phantom());
+    return l;
+  }
+
   /** The CNN fixtures on every engine, and the tiny ViT ({@link #transformer()}). */
   public static List<ModelCase> all() {
     List<ModelCase> l = new ArrayList<>(reference());

@@ -155,8 +155,9 @@ final class AblationCam implements Explainer {
           System.arraycopy(ar, job[0] * rsz, buf, j * rsz, rsz);
           layout.setChannel(buf, j * rsz, job[1], ablationValue[job[0]], true);
         }
-        rawShape[0] = count;
-        return Tensor.wrap(buf, rawShape.clone());
+        int[] bs = rawShape.clone();   // a copy per batch: batches may be built on several threads
+        bs[0] = count;
+        return Tensor.wrap(buf, bs);
       }, hook::tail, (start, count, out) -> {
         for (int j = 0; j < count; j++) {
           int[] job = jobs.get(start + j);
