@@ -53,6 +53,23 @@ public final class Cli {
   }
 
   /** Every file and directory under {@code dir} (relative paths, sorted), or empty when it does not exist. */
+  /**
+   * Whether this JVM was started with {@code SIG<name>} ignored (Linux {@code /proc/self/status} SigIgn). A command
+   * started in the background by a non-interactive shell ({@code cmd &}) has SIGINT and SIGQUIT ignored, and a child
+   * JVM inherits that: it never sees the signal, so a test that sends it has nothing to check.
+   */
+  public static boolean signalIgnored(String name) {
+    int number = switch (name) { case "HUP" -> 1; case "INT" -> 2; case "QUIT" -> 3; case "TERM" -> 15; default -> 0; };
+    try {
+      for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("SigIgn:")) return number > 0 && (Long.parseUnsignedLong(line.substring(7).trim(), 16) >> (number - 1) & 1) == 1;
+      }
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+    return false;
+  }
+
   public static List<String> tree(Path dir) throws IOException {
     if (!Files.exists(dir)) return List.of();
     try (Stream<Path> s = Files.walk(dir)) {
