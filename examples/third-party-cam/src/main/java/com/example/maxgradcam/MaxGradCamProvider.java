@@ -10,6 +10,7 @@ import org.xcam.api.Explainer;
 import org.xcam.api.Explanation;
 import org.xcam.api.Heatmap;
 import org.xcam.api.LayerHook;
+import org.xcam.api.LayerLayout;
 import org.xcam.api.Model;
 import org.xcam.api.Objective;
 import org.xcam.api.Objectives;
@@ -38,8 +39,13 @@ public final class MaxGradCamProvider implements ExplainerProvider {
       String layer = request.layers().isEmpty() ? model.info().defaultLayer() : request.layers().get(0);
       LayerHook hook = model.layer(layer);
       Tensor x = request.input();
+      // hooks are raw (tokens [N, T, D] on a ViT, [N, h, w, C] on Swin); the map is computed on the spatial view
+      // [N, D, h, w], pytorch-grad-cam's reshape_transform, which is the identity for ordinary conv layers
+      LayerLayout layout = model.info().layer(layer).layout();
+      layout.requireSpatial(name(), layer);
       Tensor a = hook.activation(x);
-      int n = a.dim(0), c = a.dim(1), hw = a.dim(2) * a.dim(3);
+      Tensor view = layout.toView(a);
+      int n = view.dim(0), c = view.dim(1), hw = view.dim(2) * view.dim(3);
       List<Objective> objectives = new ArrayList<>();
       var tg = hook.tailWithGradient(a, y -> {
         float[] row = new float[y.dim(1)];
@@ -50,7 +56,7 @@ public final class MaxGradCamProvider implements ExplainerProvider {
         return Objectives.gradients(objectives, y);
       });
       double[] scores = Objectives.values(objectives, tg.output());
-      float[] av = a.toArray(), gv = tg.gradient().toArray();
+      float[] av = view.toArray(), gv = layout.toView(tg.gradient()).toArray();
       List<Explanation> out = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         float[] map = new float[hw];
@@ -61,7 +67,7 @@ public final class MaxGradCamProvider implements ExplainerProvider {
           for (int p = 0; p < hw; p++) map[p] += w * av[base + p];
         }
         for (int p = 0; p < hw; p++) map[p] = Math.max(0, map[p]);
-        Heatmap raw = Heatmap.of(map, a.dim(2), a.dim(3), name(), layer, objectives.get(i).describe(), Heatmap.Resolution.LAYER);
+        Heatmap raw = Heatmap.of(map, view.dim(2), view.dim(3), name(), layer, objectives.get(i).describe(), Heatmap.Resolution.LAYER);
         out.add(Explanation.of(i, raw, x.dim(2), x.dim(3), objectives.get(i), scores[i], Passes.NONE, null));
       }
       return out;
