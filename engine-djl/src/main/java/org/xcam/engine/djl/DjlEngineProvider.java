@@ -39,7 +39,9 @@ import org.xcam.api.spi.EngineProvider;
  *
  * <p>Options (all optional): {@code input=CxHxW} (bare {@code .pt} files), {@code task} (bare files:
  * {@code multiclass}, {@code multilabel}, {@code regression}; default multiclass), {@code maxBatch} (largest batch
- * sent to the engine in one call, default 64; bigger batches are split and the results joined).
+ * sent to the engine in one call; bigger batches are split and the results joined; by default as many rows as fit in
+ * 5 MiB of input, at most 64, which keeps libtorch's intermediate tensors small enough to be reused, see
+ * {@link DjlModel}).
  */
 public final class DjlEngineProvider implements EngineProvider {
   /** The engine's name. */

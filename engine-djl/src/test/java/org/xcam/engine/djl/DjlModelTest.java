@@ -110,6 +110,20 @@ class DjlModelTest {
         assertClose(h.vjp(a, g), Fixtures.model().layer("features.10").vjp(a, g), 1e-6, "sliced vjp");
       }
     }
+
+    @Test
+    @DisplayName("without maxBatch, slices hold 5 MiB of input: 8 images of 3x224x224, 1 of 1x1024x1024, 52 rows of [512,7,7], at most 64")
+    void defaultSliceBytes() {
+      DjlModel m = (DjlModel) Fixtures.model();
+      assertThat(m.sliceRows(Tensor.wrap(new float[32 * 3 * 224 * 224], 32, 3, 224, 224))).isEqualTo(8);
+      assertThat(m.sliceRows(Tensor.wrap(new float[2 * 1024 * 1024], 2, 1, 1024, 1024))).isEqualTo(1);
+      assertThat(m.sliceRows(Tensor.wrap(new float[2 * 2048 * 1024], 2, 2, 1024, 1024))).isEqualTo(1);
+      assertThat(m.sliceRows(Tensor.wrap(new float[100 * 512 * 49], 100, 512, 7, 7))).isEqualTo(52);
+      assertThat(m.sliceRows(Tensor.wrap(new float[100 * 16], 100, 16))).isEqualTo(64);
+      try (Model explicit = new DjlEngineProvider().load(Fixtures.bundle(), Map.of("maxBatch", "4"))) {
+        assertThat(((DjlModel) explicit).sliceRows(Tensor.wrap(new float[32 * 3 * 224 * 224], 32, 3, 224, 224))).isEqualTo(4);
+      }
+    }
   }
 
   @Nested
