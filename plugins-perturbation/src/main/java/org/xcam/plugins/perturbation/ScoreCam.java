@@ -133,10 +133,11 @@ final class ScoreCam implements Explainer {
           float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
           for (float v : m) { min = Math.min(min, v); max = Math.max(max, v); }
           float range = max - min + 1e-8f;
+          for (int p = 0; p < hw; p++) m[p] = (m[p] - min) / range;   // once per pixel, not once per channel
           int dst = j * chw, src = img * chw;
           for (int cc = 0; cc < c; cc++) {
             int co = cc * hw;
-            for (int p = 0; p < hw; p++) in[dst + co + p] = xs[src + co + p] * ((m[p] - min) / range);
+            for (int p = 0; p < hw; p++) in[dst + co + p] = xs[src + co + p] * m[p];
           }
         }
         return Tensor.wrap(in, count, c, hh, ww);
