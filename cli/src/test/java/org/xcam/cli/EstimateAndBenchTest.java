@@ -51,4 +51,22 @@ class EstimateAndBenchTest {
     Run help = ExplainCommandTest.xcam("bench", "--help");
     assertThat(help.out()).contains("iba", "gradient", "soak");
   }
+
+  @Test @DisplayName("bench perturbation passes engine options to the engine and runs Score-CAM with parallel calls next to as many bare calls")
+  void benchPerturbationParallel(@TempDir Path dir) throws Exception {
+    Path csv = dir.resolve("p.csv");
+    Run r = ExplainCommandTest.xcam("bench", "perturbation", "--model", Reference.bundle().toString(), "--methods", "scorecam",
+        "--engine-option", "maxBatch=3", "--parallel", "2", "--batch", "4", "--scorecam-batches", "4", "--repeats", "1",
+        "--warmup", "0", "--memory-channels", "0", "--out", csv.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("{maxBatch=3}", "parallel 2", "| scorecam ");
+    assertThat(Files.readString(csv)).contains(",scorecam,4,");
+    Run bad = ExplainCommandTest.xcam("bench", "perturbation", "--model", Reference.bundle().toString(), "--methods", "scorecam",
+        "--engine-option", "maxBatch=0", "--repeats", "1", "--warmup", "0", "--memory-channels", "0");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("maxBatch='0' must be a positive integer");
+    Run zero = ExplainCommandTest.xcam("bench", "perturbation", "--parallel", "0", "--memory-channels", "0");
+    assertThat(zero.code()).isEqualTo(2);
+    assertThat(zero.err()).contains("--parallel must be in [1, 64], got 0");
+  }
 }

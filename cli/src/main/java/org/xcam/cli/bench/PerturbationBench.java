@@ -101,15 +101,22 @@ public final class PerturbationBench implements Callable<Integer> {
   @Option(names = "--out", description = "Also write the rows as CSV to this file.")
   Path out;
 
+  @Option(names = "--engine-option", paramLabel = "KEY=VALUE", description = "Engine option (repeatable), as for xcam explain, e.g. threads=1 for the ONNX engine.")
+  Map<String, String> engineOptions = new java.util.LinkedHashMap<>();
+
+  @Option(names = "--parallel", defaultValue = "1", description = "Option parallel of scorecam and ablationcam (engine calls in flight); the bare side then runs as many calls at once (default: ${DEFAULT-VALUE}).")
+  int parallel;
+
   private double[] scoreAtBatch;
   private final Map<String, Double> seconds = new java.util.HashMap<>();
   private final StringBuilder csv = new StringBuilder("model,engine,layer,what,batch,images_per_s,bare_images_per_s,ratio,extra\n");
 
   @Override public Integer call() {
+    if (parallel < 1 || parallel > 64) throw new org.xcam.api.InvalidInputException("--parallel must be in [1, 64], got " + parallel);
     Xcam xcam = Xcam.create();
     List<Path> targets = memoryOnly ? new ArrayList<>() : BenchModels.targets(models, List.of(modelsDir), false);
     for (Path bundle : targets) {
-      try (Model model = xcam.load(bundle, engine, Map.of())) {
+      try (Model model = xcam.load(bundle, engine, engineOptions)) {
         benchModel(xcam, model);
       }
     }
@@ -129,12 +136,13 @@ public final class PerturbationBench implements Callable<Integer> {
     scoreAtBatch = null;
     String l = layer != null ? layer : raw.info().defaultLayer();
     Tensor x = input(raw.info(), images, 7);
-    System.out.printf(Locale.ROOT, "%nmodel %s (%s), engine %s, layer %s %s, %d image(s) per call, batch %d%n",
-        raw.info().name(), raw.info().source(), raw.info().engine(), l, Arrays.toString(raw.info().layer(l).shape()), images, batch);
+    System.out.printf(Locale.ROOT, "%nmodel %s (%s), engine %s %s, layer %s %s, %d image(s) per call, batch %d, parallel %d%n",
+        raw.info().name(), raw.info().source(), raw.info().engine(), engineOptions, l, Arrays.toString(raw.info().layer(l).shape()),
+        images, batch, parallel);
     System.out.printf(Locale.ROOT, "| %-12s | %9s | %12s | %12s | %6s | %s%n", "method", "s / call", "images/s", "bare img/s", "ratio", "work per call");
     for (String m : methods) {
       ExplainerProvider p = xcam.explainerProvider(m);
-      Map<String, String> opts = m.equals("rise") ? Map.of("batch-size", "" + batch, "masks", "" + masks) : Map.of("batch-size", "" + batch);
+      Map<String, String> opts = m.equals("rise") ? Map.of("batch-size", "" + batch, "masks", "" + masks) : methodOptions(m, batch);
       Explainer e = p.create(Options.of(m, p.options(), opts));
       ExplainRequest r = ExplainRequest.builder(x).target(Target.predicted()).layer(l).seed(1).maxPasses(maxPasses).build();
       boolean tailBased = m.equals("ablationcam") || m.equals("recipro-cam");
@@ -161,7 +169,7 @@ public final class PerturbationBench implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "| %5s | %9s | %12s | %12s | %6s |%n", "batch", "s / call", "images/s", "bare img/s", "ratio");
       ExplainerProvider p = xcam.explainerProvider("scorecam");
       for (int b : scoreBatches) {
-        Explainer e = p.create(Options.of("scorecam", p.options(), Map.of("batch-size", "" + b)));
+        Explainer e = p.create(Options.of("scorecam", p.options(), methodOptions("scorecam", b)));
         ExplainRequest r = ExplainRequest.builder(x).target(Target.predicted()).layer(l).maxPasses(maxPasses).build();
         double[] res = b == batch && scoreAtBatch != null ? scoreAtBatch
             : interleaved(model, () -> e.explain(model, r), bareForwardRun(raw, b), false, b);
@@ -220,6 +228,33 @@ public final class PerturbationBench implements Callable<Integer> {
     return -1;
   }
 
+  /** batch-size, and parallel for the methods that take it. */
+  private Map<String, String> methodOptions(String method, int b) {
+    boolean takesParallel = method.equals("scorecam") || method.equals("ablationcam");
+    return takesParallel && parallel > 1 ? Map.of("batch-size", "" + b, "parallel", "" + parallel) : Map.of("batch-size", "" + b);
+  }
+
+  /** {@code calls} bare batches, {@link #parallel} at a time (the method's own concurrency), and waits for all. */
+  private void runBare(Runnable bareBatch, int calls) {
+    if (parallel <= 1) {
+      for (int c = 0; c < calls; c++) bareBatch.run();
+      return;
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallel);
+    try {
+      List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+      for (int c = 0; c < calls; c++) fs.add(pool.submit(bareBatch));
+      for (java.util.concurrent.Future<?> f : fs) f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("a bare batch failed: " + e.getCause(), e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   /** One bare forward of a full batch of {@code b} images. */
   private static Runnable bareForwardRun(Model model, int b) {
     Tensor xb = input(model.info(), b, 11);
@@ -261,7 +296,7 @@ public final class PerturbationBench implements Callable<Integer> {
     double[] tm = new double[repeats], rb = new double[repeats], ratio = new double[repeats];
     for (int i = 0; i < repeats; i++) {
       long t0 = System.nanoTime();
-      for (int c = 0; c < bareCalls; c++) bareBatch.run();
+      runBare(bareBatch, bareCalls);
       double tb = (System.nanoTime() - t0) / 1e9;
       t0 = System.nanoTime();
       method.run();
