@@ -411,12 +411,23 @@ public abstract class ExplainerCompatibilityKit {
       for (int i = 0; i < 200; i++) ex.explain(m.model(), ExplainRequest.builder(x).build());
       long after = nativeBytes();
       if (after - before >= 64_000_000L) {
-        // Allocators grow in one-off steps (an arena, a JIT code cache); a leak grows with every call. Measure a second
-        // window: a leak shows again, a step does not.
-        for (int i = 0; i < 200; i++) ex.explain(m.model(), ExplainRequest.builder(x).build());
-        long again = nativeBytes();
-        assertThat((again - after) / 1e6).as("%s native growth over 200 more calls after a first step of %.0f MB", m,
-            (after - before) / 1e6).isLessThan(16.0);
+        // Allocators grow in one-off steps (an arena, a JIT code cache), and "RSS minus the committed heap" also moves
+        // when the collector first touches committed heap pages (seen under load: +16 to +49 MB once, then flat); a
+        // leak grows with every call. So a first step is followed by windows of 200 more calls: a leak shows in each
+        // of two further windows, a step or a page-touching burst does not repeat.
+        long prev = after;
+        double smallest = Double.POSITIVE_INFINITY;
+        StringBuilder seen = new StringBuilder();
+        for (int w = 0; w < 2 && smallest >= 16.0; w++) {
+          for (int i = 0; i < 200; i++) ex.explain(m.model(), ExplainRequest.builder(x).build());
+          long now = nativeBytes();
+          double grown = (now - prev) / 1e6;
+          seen.append(String.format(java.util.Locale.ROOT, " %.1f MB", grown));
+          smallest = Math.min(smallest, grown);
+          prev = now;
+        }
+        assertThat(smallest).as("%s native growth in every further window of 200 calls (%s) after a first step of %.0f MB",
+            m, seen.toString().trim(), (after - before) / 1e6).isLessThan(16.0);
       }
     }
 
