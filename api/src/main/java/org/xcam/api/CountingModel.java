@@ -30,6 +30,8 @@ public final class CountingModel implements Model {
 
   @Override public ModelInfo info() { return inner.info(); }
   @Override public Set<Capability> capabilities() { return inner.capabilities(); }
+
+  @Override public int concurrency() { return inner.concurrency(); }
   /** The inner model's check, so an engine's own message (what blocks a capability, what still works) comes through. */
   @Override public void require(Set<Capability> needed, String who) { inner.require(needed, who); }
 

@@ -37,6 +37,15 @@ public interface Model extends AutoCloseable {
   @Override void close();
 
   /**
+   * Engine calls in flight at once that use this machine best: 1 (the default) when one call already runs on every
+   * core; more when each call runs on fewer threads than there are cores (DJL's engine runs one intra-op thread, so it
+   * answers the number of cores). Methods that send many independent batches (Score-CAM, Ablation-CAM) keep this many
+   * calls in flight unless told otherwise; a model answering more than 1 must be safe to call from several threads.
+   * Wrappers delegate it.
+   */
+  default int concurrency() { return 1; }
+
+  /**
    * FullGrad's ingredients ({@link Capability#BIAS_GRADIENTS}): the output, the input gradient and the gradient at
    * every bias layer's output for {@code s = seed(output)}, from one forward and one backward pass. The default
    * refuses: only engines that can name the bias layers of their graph override it.

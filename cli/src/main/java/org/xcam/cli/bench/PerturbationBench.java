@@ -104,7 +104,7 @@ public final class PerturbationBench implements Callable<Integer> {
   @Option(names = "--engine-option", paramLabel = "KEY=VALUE", description = "Engine option (repeatable), as for xcam explain, e.g. threads=1 for the ONNX engine.")
   Map<String, String> engineOptions = new java.util.LinkedHashMap<>();
 
-  @Option(names = "--parallel", defaultValue = "1", description = "Option parallel of scorecam and ablationcam (engine calls in flight); the bare side then runs as many calls at once (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--parallel", defaultValue = "1", description = "Option parallel of scorecam and ablationcam (engine calls in flight; their own default is auto, the engine's concurrency); the bare side runs as many calls at once (default: ${DEFAULT-VALUE}).")
   int parallel;
 
   private double[] scoreAtBatch;
@@ -231,7 +231,7 @@ public final class PerturbationBench implements Callable<Integer> {
   /** batch-size, and parallel for the methods that take it. */
   private Map<String, String> methodOptions(String method, int b) {
     boolean takesParallel = method.equals("scorecam") || method.equals("ablationcam");
-    return takesParallel && parallel > 1 ? Map.of("batch-size", "" + b, "parallel", "" + parallel) : Map.of("batch-size", "" + b);
+    return takesParallel ? Map.of("batch-size", "" + b, "parallel", "" + parallel) : Map.of("batch-size", "" + b);
   }
 
   /** {@code calls} bare batches, {@link #parallel} at a time (the method's own concurrency), and waits for all. */
@@ -341,6 +341,8 @@ public final class PerturbationBench implements Callable<Integer> {
 
     @Override public ModelInfo info() { return inner.info(); }
     @Override public Set<Capability> capabilities() { return inner.capabilities(); }
+
+    @Override public int concurrency() { return inner.concurrency(); }
     @Override public Tensor forward(Tensor b) {
       rows.addAndGet(b.dim(0));
       return inner.forward(b);

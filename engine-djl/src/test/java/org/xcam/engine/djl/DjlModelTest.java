@@ -112,6 +112,13 @@ class DjlModelTest {
     }
 
     @Test
+    @DisplayName("concurrency(): one libtorch thread per call (the engine's default), so as many calls as cores")
+    void concurrencyHint() {
+      assertThat(System.getProperty(DjlModel.THREADS_PROPERTY)).isEqualTo("1");
+      assertThat(Fixtures.model().concurrency()).isEqualTo(Runtime.getRuntime().availableProcessors());
+    }
+
+    @Test
     @DisplayName("without maxBatch, slices hold 5 MiB of input: 8 images of 3x224x224, 1 of 1x1024x1024, 52 rows of [512,7,7], at most 64")
     void defaultSliceBytes() {
       DjlModel m = (DjlModel) Fixtures.model();

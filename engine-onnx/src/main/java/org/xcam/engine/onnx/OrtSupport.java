@@ -89,6 +89,9 @@ final class OrtSupport {
 
   String device() { return cuda ? "cuda" : "cpu"; }
 
+  /** Engine option {@code threads}, 0 when not given (ONNX Runtime then uses every core per call). */
+  int threads() { return threads; }
+
   String deviceReason() { return why; }
 
   private OrtSession.SessionOptions options(boolean withCuda) throws OrtException {

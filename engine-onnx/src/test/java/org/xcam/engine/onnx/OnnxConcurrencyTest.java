@@ -49,4 +49,16 @@ class OnnxConcurrencyTest {
       }
     }
   }
+
+  @Test @DisplayName("concurrency(): 1 with ONNX Runtime's own threads (every core per call), cores / T with threads=T on the CPU")
+  void concurrencyHint() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    try (OnnxModel own = OnnxModel.load(Ref.bundle(), Map.of("device", "cpu"));
+         OnnxModel one = OnnxModel.load(Ref.bundle(), Map.of("device", "cpu", "threads", "1"));
+         OnnxModel many = OnnxModel.load(Ref.bundle(), Map.of("device", "cpu", "threads", "" + (2 * cores)))) {
+      assertThat(own.concurrency()).isEqualTo(1);
+      assertThat(one.concurrency()).isEqualTo(cores);
+      assertThat(many.concurrency()).isEqualTo(1);
+    }
+  }
 }

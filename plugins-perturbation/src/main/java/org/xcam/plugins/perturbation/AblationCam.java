@@ -56,7 +56,7 @@ final class AblationCam implements Explainer {
   static final float ABLATION_OFFSET = 1e7f;
   private final int batch;
   private final long maxPasses;
-  private int parallel = 1;
+  private int parallel = 0;   // 0: auto, the engine's concurrency()
   private final double ratio;
 
   AblationCam(int batch, long maxPasses, double ratio) {
@@ -84,6 +84,7 @@ final class AblationCam implements Explainer {
   @Override public List<Explanation> explain(Model model, ExplainRequest request) {
     Tensor x = request.input();
     int n = x.dim(0), hh = x.dim(2), ww = x.dim(3);
+    int inFlight = Common.parallelFor(parallel, model);
     List<String> layers = Common.layers(model, request);
     long planned = 0;
     for (String l : layers) planned += Math.max(1, (long) Math.floor(model.info().layer(l).channels() * ratio));
@@ -148,7 +149,7 @@ final class AblationCam implements Explainer {
         }
       }
 
-      Pipeline.run(jobs.size(), batch, parallel, (start, count) -> {
+      Pipeline.run(jobs.size(), batch, inFlight, (start, count) -> {
         float[] buf = new float[count * rsz];
         for (int j = 0; j < count; j++) {
           int[] job = jobs.get(start + j);
@@ -192,7 +193,7 @@ final class AblationCam implements Explainer {
         Objective obj = objectives.get(i).get(o);
         Heatmap raw = Common.combine(NAME, layers, maps.get(i).get(o), sizes, obj.describe(), hh, ww);
         Explanation e = Explanation.of(i, raw, hh, ww, obj, obj.value(row), Passes.NONE,
-            Map.of("ratioChannels", ratio, "batchSize", batch, "zeroChannelsSkipped", zeroChannels));
+            Map.of("ratioChannels", ratio, "batchSize", batch, "parallel", inFlight, "zeroChannelsSkipped", zeroChannels));
         String note = notes.get(i * 1000 + o);
         result.add(note == null ? e : e.withNote(note));
       }

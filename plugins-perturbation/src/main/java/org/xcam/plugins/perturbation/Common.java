@@ -20,14 +20,27 @@ final class Common {
   static final OptionSpec MAX_PASSES = new OptionSpec("max-passes", "0",
       "stop with an error after this many engine calls (0 = no limit; the request's own budget also applies)");
 
-  static final OptionSpec PARALLEL = new OptionSpec("parallel", "1",
-      "engine calls in flight at once, each on its own thread (the map does not change); for engines with one intra-op"
-          + " thread (DJL's default) set it to the free cores");
+  static final OptionSpec PARALLEL = new OptionSpec("parallel", "auto",
+      "engine calls in flight at once, each on its own thread (the map does not change): auto asks the engine (DJL: the"
+          + " cores, it runs one thread per call; ONNX: 1, or cores / threads with --engine-option threads=T), or 1-64");
 
+  /** Option {@code parallel}: 1-64, or 0 for {@code auto} (see {@link #parallelFor}). */
   static int parallel(Options o, String method) {
-    int p = o.getInt("parallel");
-    if (p < 1 || p > 64) throw new InvalidInputException("option parallel of " + method + " must be in [1, 64], got " + p);
+    String v = o.getString("parallel");
+    if (v != null && v.trim().equals("auto")) return 0;
+    int p;
+    try {
+      p = Integer.parseInt(v == null ? "" : v.trim());
+    } catch (NumberFormatException e) {
+      throw new InvalidInputException("option parallel of " + method + " must be auto or a whole number in [1, 64], got '" + v + "'");
+    }
+    if (p < 1 || p > 64) throw new InvalidInputException("option parallel of " + method + " must be auto or in [1, 64], got " + p);
     return p;
+  }
+
+  /** The calls in flight for {@code model}: the option, or for {@code auto} (0) the engine's {@link Model#concurrency()}. */
+  static int parallelFor(int option, Model model) {
+    return option > 0 ? option : Math.max(1, Math.min(64, model.concurrency()));
   }
 
   static int batchSize(Options o, String method) {

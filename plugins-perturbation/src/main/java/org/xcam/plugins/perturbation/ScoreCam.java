@@ -41,7 +41,7 @@ final class ScoreCam implements Explainer {
   static final String NAME = "scorecam";
   private final int batch;
   private final long maxPasses;
-  private int parallel = 1;
+  private int parallel = 0;   // 0: auto, the engine's concurrency()
   private final Resampler.Mode mode;
 
   ScoreCam(int batch, long maxPasses, Resampler.Mode mode) {
@@ -63,7 +63,10 @@ final class ScoreCam implements Explainer {
     return org.xcam.api.Plan.of(1 + layers.size() + k, "at most " + k + " masked images (one per channel; constant channels share one) + " + (1 + layers.size()) + " forward/head");
   }
 
-  /** Engine calls in flight at once (see {@link Pipeline#run(int, int, int, Pipeline.Builder, java.util.function.UnaryOperator, Pipeline.Consumer, Work)}). */
+  /**
+   * Engine calls in flight at once (see {@link Pipeline#run(int, int, int, Pipeline.Builder, java.util.function.UnaryOperator, Pipeline.Consumer, Work)});
+   * 0 = auto, the model's {@link Model#concurrency()}.
+   */
   ScoreCam parallel(int p) {
     this.parallel = p;
     return this;
@@ -72,6 +75,7 @@ final class ScoreCam implements Explainer {
   @Override public List<Explanation> explain(Model model, ExplainRequest request) {
     Tensor x = request.input();
     int n = x.dim(0), c = x.dim(1), hh = x.dim(2), ww = x.dim(3);
+    int inFlight = Common.parallelFor(parallel, model);
     List<String> layers = Common.layers(model, request);
     long channels = 0;
     for (String l : layers) channels += model.info().layer(l).channels();
@@ -123,7 +127,7 @@ final class ScoreCam implements Explainer {
       work.plan(planned);                             // the budget message counts the passes really needed
       double[][] zeroScore = new double[n][];
 
-      Pipeline.run(total, batch, parallel, (start, count) -> {
+      Pipeline.run(total, batch, inFlight, (start, count) -> {
         float[] in = new float[count * chw];
         float[] m = new float[hw];
         for (int j = 0; j < count; j++) {
@@ -179,7 +183,7 @@ final class ScoreCam implements Explainer {
         Objective obj = objectives.get(i).get(o);
         Heatmap raw = Common.combine(NAME, layers, maps.get(i).get(o), sizes, obj.describe(), hh, ww);
         result.add(Explanation.of(i, raw, hh, ww, obj, obj.value(row), Passes.NONE,
-            Map.of("channels", channels, "batchSize", batch, "constantChannels", constantChannels,
+            Map.of("channels", channels, "batchSize", batch, "parallel", inFlight, "constantChannels", constantChannels,
                 "upsample", mode == Resampler.Mode.ALIGN_CORNERS ? "align-corners" : "half-pixel")));
       }
     }

@@ -16,6 +16,7 @@ import org.xcam.api.CountingModel;
 import org.xcam.api.ExplainRequest;
 import org.xcam.api.Explainer;
 import org.xcam.api.Explanation;
+import org.xcam.api.Model;
 import org.xcam.api.Target;
 import org.xcam.api.Tensor;
 import org.xcam.tck.fixtures.PoolLinearModel;
@@ -127,6 +128,30 @@ class ScoreCamTest {
       Explainer abl = Fixtures.create(new AblationCamProvider(), Map.of("batch-size", "2", "parallel", "3"));
       assertThat(maps(abl.explain(model, r))).isDeepEqualTo(maps(Fixtures.create(new AblationCamProvider(), Map.of("batch-size", "2")).explain(model, r)));
       assertThatThrownBy(() -> Fixtures.create(new ScoreCamProvider(), Map.of("parallel", "0"))).hasMessageContaining("[1, 64]");
+      assertThatThrownBy(() -> Fixtures.create(new ScoreCamProvider(), Map.of("parallel", "many")))
+          .hasMessageContaining("option parallel of scorecam must be auto or a whole number in [1, 64], got 'many'");
+    }
+
+    @Test @DisplayName("parallel auto (the default) takes the engine's concurrency, through a counting wrapper; an explicit value wins")
+    void parallelAuto() {
+      ExplainRequest r = ExplainRequest.builder(x).target(Target.predicted()).build();
+      float[][] ref = maps(scorecam(2).explain(model, r));
+      Model three = new Model() {
+        @Override public org.xcam.api.ModelInfo info() { return model.info(); }
+        @Override public java.util.Set<org.xcam.api.Capability> capabilities() { return model.capabilities(); }
+        @Override public Tensor forward(Tensor batch) { return model.forward(batch); }
+        @Override public org.xcam.api.LayerHook layer(String layer) { return model.layer(layer); }
+        @Override public void close() { }
+        @Override public int concurrency() { return 3; }
+      };
+      List<Explanation> auto = scorecam(2).explain(new CountingModel(three), r);
+      assertThat(maps(auto)).isDeepEqualTo(ref);
+      assertThat(auto.get(0).extras()).containsEntry("parallel", 3);
+      assertThat(scorecam(2).explain(model, r).get(0).extras()).containsEntry("parallel", 1);
+      Explainer one = Fixtures.create(new ScoreCamProvider(), Map.of("batch-size", "2", "parallel", "1"));
+      assertThat(one.explain(three, r).get(0).extras()).containsEntry("parallel", 1);
+      Explainer abl = Fixtures.create(new AblationCamProvider(), Map.of("batch-size", "2"));
+      assertThat(abl.explain(three, r).get(0).extras()).containsEntry("parallel", 3);
     }
 
     @Test @DisplayName("all objectives of --target all are scored from the same forwards")
