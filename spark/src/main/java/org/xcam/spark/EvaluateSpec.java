@@ -3,9 +3,9 @@ package org.xcam.spark;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.xcam.api.InvalidInputException;
+import org.xcam.runtime.eval.EvaluationSettings;
 
 /**
  * What {@link XcamSpark#evaluate} computes: {@code xcam evaluate}'s settings (methods and metrics with their options,
@@ -32,15 +32,15 @@ public final class EvaluateSpec implements Serializable {
 
   private EvaluateSpec(Builder b) {
     this.model = b.model;
-    this.methods = List.copyOf(b.methods);
-    this.methodOptions = copy(b.methodOptions);
-    this.metrics = List.copyOf(b.metrics);
-    this.metricOptions = copy(b.metricOptions);
-    this.target = b.target;
-    this.seed = b.seed;
-    this.batch = b.batch;
-    this.overlays = b.overlays;
-    this.resamples = b.resamples;
+    this.methods = b.methods();
+    this.methodOptions = copy(b.methodOptions());
+    this.metrics = b.metrics();
+    this.metricOptions = copy(b.metricOptions());
+    this.target = b.target();
+    this.seed = b.seed();
+    this.batch = b.batch();
+    this.overlays = b.overlays();
+    this.resamples = b.bootstrapResamples();
     this.partitions = b.partitions;
     this.maps = b.maps;
     this.readerOptions = Map.copyOf(b.readerOptions);
@@ -87,17 +87,12 @@ public final class EvaluateSpec implements Serializable {
     return s;
   }
 
-  public static final class Builder {
+  /**
+   * The evaluation settings are those of {@code xcam evaluate}'s builder and are checked there
+   * ({@link EvaluationSettings}); this builder adds where the model comes from and how Spark splits the work.
+   */
+  public static final class Builder extends EvaluationSettings<Builder> {
     private final ModelRef model;
-    private List<String> methods = List.of();
-    private Map<String, Map<String, String>> methodOptions = Map.of();
-    private List<String> metrics = List.of();
-    private Map<String, Map<String, String>> metricOptions = Map.of();
-    private String target = "predicted";
-    private long seed;
-    private int batch = 8;
-    private int overlays = 12;
-    private int resamples = 1000;
     private int partitions;
     private boolean maps = true;
     private Map<String, String> readerOptions = Map.of();
@@ -105,26 +100,6 @@ public final class EvaluateSpec implements Serializable {
 
     private Builder(ModelRef model) { this.model = model; }
 
-    public Builder methods(List<String> m) { this.methods = List.copyOf(m); return this; }
-    public Builder methodOptions(Map<String, Map<String, String>> o) { this.methodOptions = o; return this; }
-    public Builder metrics(List<String> m) { this.metrics = List.copyOf(m); return this; }
-    public Builder metricOptions(Map<String, Map<String, String>> o) { this.metricOptions = o; return this; }
-    public Builder target(String t) {
-      String v = t.trim().toLowerCase(Locale.ROOT);
-      if (!v.equals("predicted") && !v.equals("truth")) {
-        throw new InvalidInputException("--target for evaluate is '" + t + "'; use predicted or truth");
-      }
-      this.target = v;
-      return this;
-    }
-    public Builder seed(long s) { this.seed = s; return this; }
-    public Builder batch(int b) {
-      if (b < 1) throw new InvalidInputException("--batch must be >= 1, got " + b);
-      this.batch = b;
-      return this;
-    }
-    public Builder overlays(int n) { this.overlays = Math.max(0, n); return this; }
-    public Builder bootstrapResamples(int n) { this.resamples = Math.max(1, n); return this; }
     public Builder partitions(int p) {
       if (p < 0) throw new InvalidInputException("--partitions must be >= 0, got " + p);
       this.partitions = p;
@@ -135,8 +110,7 @@ public final class EvaluateSpec implements Serializable {
     Builder failure(ExplainSpec.Failure f) { this.failure = f; return this; }
 
     public EvaluateSpec build() {
-      if (methods.isEmpty()) throw new InvalidInputException("no methods given; pass --methods a,b (xcam list shows them)");
-      if (metrics.isEmpty()) throw new InvalidInputException("no metrics given; pass --metrics m1,m2 (xcam list shows them)");
+      checkMethodsAndMetrics(methods(), metrics());
       return new EvaluateSpec(this);
     }
   }
