@@ -11,6 +11,7 @@ import org.xcam.api.MetricContext;
 import org.xcam.api.Model;
 import org.xcam.api.spi.ExplainerProvider;
 import org.xcam.api.spi.MetricProvider;
+import org.xcam.cli.options.KeyValues;
 import org.xcam.runtime.Xcam;
 import org.xcam.runtime.eval.Dataset;
 import org.xcam.runtime.eval.Datasets;
@@ -107,7 +108,8 @@ public final class EvaluateCommand implements Callable<Integer> {
       List<String> methodNames = methods.contains("all") ? supported(xcam, m) : methods;
       Evaluation.Outcome o = Evaluation.builder(xcam, m, data, out)
           .methods(methodNames).metrics(metricNames)
-          .methodOptions(scoped(methodOptions, "--method-option")).metricOptions(scoped(metricOptions, "--metric-option"))
+          .methodOptions(KeyValues.scoped(methodOptions, "--method-option"))
+          .metricOptions(KeyValues.scoped(metricOptions, "--metric-option"))
           .target(target).limit(limit).seed(seed).batch(batch).overlays(overlays)
           .progress(noProgress || !Terminal.stderrIsTerminal() ? null : System.err)
           .build().run();
@@ -135,7 +137,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     var s = DetectionEvaluation.Settings.defaults().withCount(count).withSeed(dseed)
         .withCamMethods(methods.contains("all") || methods.contains("none") ? (methods.contains("none") ? List.of()
             : DetectionEvaluation.Settings.defaults().camMethods()) : methods)
-        .withDetectorOptions(scoped(detectorOptions, "--detector-option"));
+        .withDetectorOptions(KeyValues.scoped(detectorOptions, "--detector-option"));
     if (detectors != null) s = s.withDetectors(detectors);
     if (classifier != null) s = s.withClassifier(classifier);
     if (model.model != null) s = s.withModels(Map.of(model.model.getFileName().toString(), model.model));
@@ -184,16 +186,5 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
     if (out.isEmpty()) throw new InvalidInputException("no installed method runs on model '" + m.info().name() + "'");
     return out;
-  }
-
-  /** {@code name.option=value} pairs grouped by name. */
-  static Map<String, Map<String, String>> scoped(List<String> kvs, String what) {
-    Map<String, Map<String, String>> m = new LinkedHashMap<>();
-    for (Map.Entry<String, String> e : ListCommand.parseKv(kvs, what).entrySet()) {
-      int dot = e.getKey().indexOf('.');
-      if (dot <= 0) throw new InvalidInputException(what + " '" + e.getKey() + "' must look like name.option=value");
-      m.computeIfAbsent(e.getKey().substring(0, dot), k -> new LinkedHashMap<>()).put(e.getKey().substring(dot + 1), e.getValue());
-    }
-    return m;
   }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import org.xcam.api.InvalidInputException;
 import org.xcam.api.Model;
 import org.xcam.api.Target;
+import org.xcam.cli.options.KeyValues;
 import org.xcam.runtime.Images;
 import org.xcam.runtime.LoadedImage;
 import org.xcam.runtime.Xcam;
@@ -78,7 +79,7 @@ public final class ExplainCommand implements Callable<Integer> {
     try (OutputDir dir = OutputDir.open(out, "--out")) {
       Xcam xcam = Xcam.create();
       for (String m : unique) xcam.explainerProvider(m); // unknown methods fail before the model loads
-      Map<String, String> opts = ListCommand.parseKv(options, "--option");
+      Map<String, String> opts = KeyValues.pairs(options, "--option");
       var regionBoxes = regions == null ? null : org.xcam.api.RegionAttribution.readCsv(regions);
       try (Model m = model.load(xcam)) {
         List<LoadedImage> loaded = new ArrayList<>();

@@ -11,6 +11,7 @@ import org.xcam.api.MetricContext;
 import org.xcam.api.Model;
 import org.xcam.api.spi.ExplainerProvider;
 import org.xcam.api.spi.MetricProvider;
+import org.xcam.cli.options.KeyValues;
 import org.xcam.runtime.Xcam;
 import org.xcam.spark.EvaluateSpec;
 import org.xcam.spark.Inputs;
@@ -109,8 +110,8 @@ public final class SparkEvaluateCommand implements Callable<Integer> {
       List<String> methodNames = methods.contains("all")
           ? supported(xcam, ModelCache.get(ref, spark.sparkContext().hadoopConfiguration()).model()) : methods;
       EvaluateSpec spec = EvaluateSpec.builder(ref).methods(methodNames).metrics(metricNames)
-          .methodOptions(SparkCli.scoped(methodOptions, "--method-option"))
-          .metricOptions(SparkCli.scoped(metricOptions, "--metric-option"))
+          .methodOptions(KeyValues.scoped(methodOptions, "--method-option"))
+          .metricOptions(KeyValues.scoped(metricOptions, "--metric-option"))
           .target(target).seed(seed).batch(batch).overlays(overlays).partitions(sparkOptions.partitions).maps(!noMaps)
           .readerOptions(window == null ? java.util.Map.of() : java.util.Map.of("window", window)).build();
       Dataset<Row> in = Inputs.dataset(spark, dataset, seed);

@@ -11,6 +11,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.xcam.api.OptionSpec;
 import org.xcam.api.RegionAttribution;
+import org.xcam.cli.options.KeyValues;
 import org.xcam.runtime.Xcam;
 import org.xcam.spark.ExplainSpec;
 import org.xcam.spark.Inputs;
@@ -89,7 +90,7 @@ public final class SparkExplainCommand implements Callable<Integer> {
   @Override public Integer call() {
     Xcam xcam = ModelCache.xcam();
     for (String m : methods) xcam.explainerProvider(m); // unknown methods fail before Spark starts
-    Map<String, String> opts = SparkCli.kv(options, "--option");
+    Map<String, String> opts = KeyValues.pairs(options, "--option");
     ExplainSpec.Builder b = ExplainSpec.builder(new ModelRef(model, engine, device)).methods(methods).layers(layers)
         .target(target).seed(seed).batch(batch).partitions(sparkOptions.partitions).maps(!noMaps)
         .readerOptions(window == null ? java.util.Map.of() : java.util.Map.of("window", window));

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.sql.SparkSession;
+import org.xcam.cli.options.KeyValues;
 import picocli.CommandLine.Option;
 
 /** The options every {@code xcam spark} command shares: where Spark runs, and how the work is split. */
@@ -40,7 +41,7 @@ public final class SparkOptions {
   public SparkSession session(String app, boolean progress) {
     SparkSession.Builder b = SparkSession.builder().appName(app).master(master());
     if (!progress) b.config("spark.ui.showConsoleProgress", "false");
-    for (Map.Entry<String, String> e : SparkCli.kv(conf, "--conf").entrySet()) b.config(e.getKey(), e.getValue());
+    for (Map.Entry<String, String> e : KeyValues.pairs(conf, "--conf").entrySet()) b.config(e.getKey(), e.getValue());
     SparkSession s = b.getOrCreate();
     if (System.getProperty("spark.master") == null && !Boolean.getBoolean("xcam.verbose")) s.sparkContext().setLogLevel("WARN");
     return s;
