@@ -1,17 +1,14 @@
 package org.xcam.spark.cli;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.xcam.api.OptionSpec;
 import org.xcam.api.RegionAttribution;
-import org.xcam.cli.options.KeyValues;
+import org.xcam.cli.options.ExplainOptions;
 import org.xcam.runtime.Xcam;
 import org.xcam.spark.ExplainSpec;
 import org.xcam.spark.Inputs;
@@ -44,25 +41,15 @@ public final class SparkExplainCommand implements Callable<Integer> {
   @Option(names = "--device", defaultValue = "auto", description = "Engine device: auto (default), cpu or cuda (ONNX engine).")
   String device;
 
-  @Option(names = "--method", required = true, split = ",", description = "Method name(s), comma-separated (see: xcam list).")
-  List<String> methods;
-
-  @Option(names = "--layer", description = "Layer to explain at (repeat for several: maps are averaged). Default: the model's default layer.")
-  List<String> layers = new ArrayList<>();
+  @Mixin ExplainOptions explain;
 
   @Option(names = "--target", defaultValue = "predicted",
       description = "N (class index), predicted, all[:P], none, regression[:i]; one value for all images or a comma-separated "
           + "list with one per image (in input order). Default: ${DEFAULT-VALUE}.")
   String target;
 
-  @Option(names = "--option", description = "Method option name=value (repeatable), e.g. --option batch-size=16.")
-  List<String> options = new ArrayList<>();
-
   @Option(names = "--seed", defaultValue = "0", description = "Seed for noise, masks and phantoms. Default: ${DEFAULT-VALUE}.")
   long seed;
-
-  @Option(names = "--batch", defaultValue = "16", description = "Images per batch. Default: ${DEFAULT-VALUE}.")
-  int batch;
 
   @Option(names = "--regions", description = "CSV of anatomical regions (name,x0,y0,x1,y1 in model-input pixels): each map's share per region goes to the regions column.")
   Path regions;
@@ -89,17 +76,13 @@ public final class SparkExplainCommand implements Callable<Integer> {
 
   @Override public Integer call() {
     Xcam xcam = ModelCache.xcam();
+    List<String> methods = explain.methods;
     for (String m : methods) xcam.explainerProvider(m); // unknown methods fail before Spark starts
-    Map<String, String> opts = KeyValues.pairs(options, "--option");
-    ExplainSpec.Builder b = ExplainSpec.builder(new ModelRef(model, engine, device)).methods(methods).layers(layers)
-        .target(target).seed(seed).batch(batch).partitions(sparkOptions.partitions).maps(!noMaps)
+    Map<String, String> opts = explain.optionPairs();
+    ExplainSpec.Builder b = ExplainSpec.builder(new ModelRef(model, engine, device)).methods(methods).layers(explain.layers)
+        .target(target).seed(seed).batch(explain.batch).partitions(sparkOptions.partitions).maps(!noMaps)
         .readerOptions(window == null ? java.util.Map.of() : java.util.Map.of("window", window));
-    for (String name : methods) {
-      Map<String, String> own = new LinkedHashMap<>();
-      List<String> known = xcam.explainerProvider(name).options().stream().map(OptionSpec::name).toList();
-      for (var e : opts.entrySet()) if (known.contains(e.getKey()) || methods.size() == 1) own.put(e.getKey(), e.getValue());
-      b.options(name, own);
-    }
+    ExplainOptions.perMethod(xcam, methods, opts).forEach(b::options);
     if (regions != null) b.regions(RegionAttribution.readCsv(regions));
     ExplainSpec spec = b.build();
     SparkSession spark = sparkOptions.session("xcam spark explain", !noProgress);
