@@ -16,15 +16,7 @@ public final class EvaluateSpec implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final ModelRef model;
-  private final List<String> methods;
-  private final Map<String, Map<String, String>> methodOptions;
-  private final List<String> metrics;
-  private final Map<String, Map<String, String>> metricOptions;
-  private final String target;
-  private final long seed;
-  private final int batch;
-  private final int overlays;
-  private final int resamples;
+  private final EvaluationSettings.Values evaluation;
   private final int partitions;
   private final boolean maps;
   private final Map<String, String> readerOptions;
@@ -32,41 +24,29 @@ public final class EvaluateSpec implements Serializable {
 
   private EvaluateSpec(Builder b) {
     this.model = b.model;
-    this.methods = b.methods();
-    this.methodOptions = copy(b.methodOptions());
-    this.metrics = b.metrics();
-    this.metricOptions = copy(b.metricOptions());
-    this.target = b.target();
-    this.seed = b.seed();
-    this.batch = b.batch();
-    this.overlays = b.overlays();
-    this.resamples = b.bootstrapResamples();
+    this.evaluation = b.values();
     this.partitions = b.partitions;
     this.maps = b.maps;
     this.readerOptions = Map.copyOf(b.readerOptions);
     this.failure = b.failure;
   }
 
-  private static Map<String, Map<String, String>> copy(Map<String, Map<String, String>> m) {
-    Map<String, Map<String, String>> o = new LinkedHashMap<>();
-    m.forEach((k, v) -> o.put(k, Map.copyOf(v)));
-    return Map.copyOf(o);
-  }
-
   public static Builder builder(ModelRef model) { return new Builder(model); }
 
   public ModelRef model() { return model; }
-  public List<String> methods() { return methods; }
-  public Map<String, Map<String, String>> methodOptions() { return methodOptions; }
-  public List<String> metrics() { return metrics; }
-  public Map<String, Map<String, String>> metricOptions() { return metricOptions; }
+  /** The evaluation settings, as {@code xcam evaluate}'s builder checked them. */
+  public EvaluationSettings.Values evaluation() { return evaluation; }
+  public List<String> methods() { return evaluation.methods(); }
+  public Map<String, Map<String, String>> methodOptions() { return evaluation.methodOptions(); }
+  public List<String> metrics() { return evaluation.metrics(); }
+  public Map<String, Map<String, String>> metricOptions() { return evaluation.metricOptions(); }
   /** {@code predicted} or {@code truth}. */
-  public String target() { return target; }
-  public long seed() { return seed; }
-  public int batch() { return batch; }
+  public String target() { return evaluation.target(); }
+  public long seed() { return evaluation.seed(); }
+  public int batch() { return evaluation.batch(); }
   /** Overlays are drawn for the images with ordinal below this. */
-  public int overlays() { return overlays; }
-  public int resamples() { return resamples; }
+  public int overlays() { return evaluation.overlays(); }
+  public int resamples() { return evaluation.bootstrapResamples(); }
   public int partitions() { return partitions; }
   public boolean maps() { return maps; }
   /** Image-reader options (e.g. {@code window} for DICOM). */
@@ -78,10 +58,10 @@ public final class EvaluateSpec implements Serializable {
     s.put("model", model.model());
     s.put("engine", model.engine() == null ? "" : model.engine());
     s.put("device", model.device());
-    s.put("metrics", metrics);
-    s.put("metricOptions", metricOptions);
-    s.put("target", target);
-    s.put("seed", seed);
+    s.put("metrics", metrics());
+    s.put("metricOptions", metricOptions());
+    s.put("target", target());
+    s.put("seed", seed());
     s.put("maps", maps);
     s.put("readerOptions", new java.util.TreeMap<>(readerOptions));
     return s;
@@ -110,7 +90,8 @@ public final class EvaluateSpec implements Serializable {
     Builder failure(ExplainSpec.Failure f) { this.failure = f; return this; }
 
     public EvaluateSpec build() {
-      checkMethodsAndMetrics(methods(), metrics());
+      EvaluationSettings.Values v = values();
+      checkMethodsAndMetrics(v.methods(), v.metrics());
       return new EvaluateSpec(this);
     }
   }

@@ -1,5 +1,6 @@
 package org.xcam.runtime.eval;
 
+import java.io.Serializable;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -59,16 +60,16 @@ public abstract class EvaluationSettings<B extends EvaluationSettings<B>> {
   public B overlays(int n) { this.overlays = Math.max(0, n); return self(); }
   public B bootstrapResamples(int n) { this.resamples = Math.max(1, n); return self(); }
 
-  public List<String> methods() { return methods; }
-  public Map<String, Map<String, String>> methodOptions() { return methodOptions; }
-  public List<String> metrics() { return metrics; }
-  public Map<String, Map<String, String>> metricOptions() { return metricOptions; }
-  /** {@code predicted} or {@code truth}, lower case. */
-  public String target() { return target; }
-  public long seed() { return seed; }
-  public int batch() { return batch; }
-  public int overlays() { return overlays; }
-  public int bootstrapResamples() { return resamples; }
+  /** The settings as set so far, immutable. */
+  public Values values() {
+    return new Values(methods, methodOptions, metrics, metricOptions, target, seed, batch, overlays, resamples);
+  }
+
+  /** Sets every setting from {@code v}, each through its checked setter above. */
+  public B values(Values v) {
+    return methods(v.methods()).methodOptions(v.methodOptions()).metrics(v.metrics()).metricOptions(v.metricOptions())
+        .target(v.target()).seed(v.seed()).batch(v.batch()).overlays(v.overlays()).bootstrapResamples(v.bootstrapResamples());
+  }
 
   /** {@code --limit}: at most this many dataset entries (0 = all); returns {@code n} when it is not negative. */
   public static int checkLimit(int n) {
@@ -80,5 +81,28 @@ public abstract class EvaluationSettings<B extends EvaluationSettings<B>> {
   protected static void checkMethodsAndMetrics(List<String> methods, List<String> metrics) {
     if (methods.isEmpty()) throw new InvalidInputException("no methods given; pass --methods a,b (xcam list shows them)");
     if (metrics.isEmpty()) throw new InvalidInputException("no metrics given; pass --metrics m1,m2 (xcam list shows them)");
+  }
+
+  /**
+   * The settings of {@link #values()}: immutable (the option maps too) and serializable, so that xcam-spark can ship
+   * them to its executors.
+   */
+  public record Values(List<String> methods, Map<String, Map<String, String>> methodOptions, List<String> metrics,
+                       Map<String, Map<String, String>> metricOptions, String target, long seed, int batch, int overlays,
+                       int bootstrapResamples) implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public Values {
+      methods = List.copyOf(methods);
+      methodOptions = deepCopy(methodOptions);
+      metrics = List.copyOf(metrics);
+      metricOptions = deepCopy(metricOptions);
+    }
+
+    private static Map<String, Map<String, String>> deepCopy(Map<String, Map<String, String>> m) {
+      Map<String, Map<String, String>> o = new java.util.LinkedHashMap<>();
+      m.forEach((k, v) -> o.put(k, Map.copyOf(v)));
+      return Map.copyOf(o);
+    }
   }
 }
