@@ -33,12 +33,6 @@ public final class SparkEvaluateCommand implements Callable<Integer> {
       description = "A bundle directory, an .onnx or a .pt file every executor can read (hdfs://, s3a://, shared mount, --archives).")
   String model;
 
-  @Option(names = "--engine", description = "Engine to use (djl, onnx); default: the best that can load the model.")
-  String engine;
-
-  @Option(names = "--device", defaultValue = "auto", description = "Engine device: auto (default), cpu or cuda (ONNX engine).")
-  String device;
-
   @Mixin EvaluateOptions evaluate;
 
   @Option(names = "--task", defaultValue = "classification", description = "classification (the only task distributed; "
@@ -57,12 +51,6 @@ public final class SparkEvaluateCommand implements Callable<Integer> {
   @Option(names = "--no-maps", description = "Leave out the normalised maps (map_npy); the raw maps are always kept.")
   boolean noMaps;
 
-  @Option(names = "--window", description = "DICOM only: the VOI window, C,W (centre,width), minmax or full, as in xcam explain.")
-  String window;
-
-  @Option(names = "--no-progress", description = "No Spark progress bar on stderr.")
-  boolean noProgress;
-
   @Override public Integer call() {
     if (!task.equals("classification")) {
       throw new InvalidInputException("xcam spark evaluate runs --task classification only; run --task " + task + " with xcam evaluate");
@@ -72,14 +60,14 @@ public final class SparkEvaluateCommand implements Callable<Integer> {
     List<String> metricNames = EvaluateOptions.metricNames(xcam, metrics);
     for (String k : metricNames) xcam.metricProvider(k);
     if (!evaluate.methods.contains("all")) for (String m : evaluate.methods) xcam.explainerProvider(m);
-    ModelRef ref = new ModelRef(model, engine, device);
-    SparkSession spark = sparkOptions.session("xcam spark evaluate", !noProgress);
+    ModelRef ref = sparkOptions.model(model);
+    SparkSession spark = sparkOptions.session("xcam spark evaluate", !sparkOptions.noProgress);
     try {
       List<String> methodNames = evaluate.methodNames(xcam,
           () -> ModelCache.get(ref, spark.sparkContext().hadoopConfiguration()).model());
       EvaluateSpec spec = evaluate.applyTo(EvaluateSpec.builder(ref).methods(methodNames).metrics(metricNames))
           .seed(evaluate.seed).batch(evaluate.batch).overlays(evaluate.overlays).partitions(sparkOptions.partitions).maps(!noMaps)
-          .readerOptions(window == null ? java.util.Map.of() : java.util.Map.of("window", window)).build();
+          .readerOptions(sparkOptions.readerOptions()).build();
       Dataset<Row> in = Inputs.dataset(spark, evaluate.dataset, evaluate.seed);
       XcamSpark.Outcome o = XcamSpark.evaluateTo(spark, in, spec, out, evaluate.dataset, evaluate.limit);
       System.out.printf("%d images (%d computed, %d already in the output), %d rows added, %d rows in all, %d with an error"

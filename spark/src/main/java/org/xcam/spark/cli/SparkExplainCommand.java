@@ -13,7 +13,6 @@ import org.xcam.runtime.Xcam;
 import org.xcam.spark.ExplainSpec;
 import org.xcam.spark.Inputs;
 import org.xcam.spark.ModelCache;
-import org.xcam.spark.ModelRef;
 import org.xcam.spark.XcamSpark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,12 +34,6 @@ public final class SparkExplainCommand implements Callable<Integer> {
           + "mount), or shipped with spark-submit --archives / --files.")
   String model;
 
-  @Option(names = "--engine", description = "Engine to use (djl, onnx); default: the best that can load the model.")
-  String engine;
-
-  @Option(names = "--device", defaultValue = "auto", description = "Engine device: auto (default), cpu or cuda (ONNX engine).")
-  String device;
-
   @Mixin ExplainOptions explain;
 
   @Option(names = "--target", defaultValue = "predicted",
@@ -60,12 +53,6 @@ public final class SparkExplainCommand implements Callable<Integer> {
   @Option(names = "--no-maps", description = "Leave out the normalised map (map_npy); the raw map is always kept.")
   boolean noMaps;
 
-  @Option(names = "--window", description = "DICOM only: the VOI window, C,W (centre,width), minmax or full, as in xcam explain.")
-  String window;
-
-  @Option(names = "--no-progress", description = "No Spark progress bar on stderr.")
-  boolean noProgress;
-
   @Option(names = "--out", required = true, description = "Output directory, on any Hadoop filesystem (created if missing; reused to resume).")
   String out;
 
@@ -79,13 +66,13 @@ public final class SparkExplainCommand implements Callable<Integer> {
     List<String> methods = explain.methods;
     for (String m : methods) xcam.explainerProvider(m); // unknown methods fail before Spark starts
     Map<String, String> opts = explain.optionPairs();
-    ExplainSpec.Builder b = ExplainSpec.builder(new ModelRef(model, engine, device)).methods(methods).layers(explain.layers)
+    ExplainSpec.Builder b = ExplainSpec.builder(sparkOptions.model(model)).methods(methods).layers(explain.layers)
         .target(target).seed(seed).batch(explain.batch).partitions(sparkOptions.partitions).maps(!noMaps)
-        .readerOptions(window == null ? java.util.Map.of() : java.util.Map.of("window", window));
+        .readerOptions(sparkOptions.readerOptions());
     ExplainOptions.perMethod(xcam, methods, opts).forEach(b::options);
     if (regions != null) b.regions(RegionAttribution.readCsv(regions));
     ExplainSpec spec = b.build();
-    SparkSession spark = sparkOptions.session("xcam spark explain", !noProgress);
+    SparkSession spark = sparkOptions.session("xcam spark explain", !sparkOptions.noProgress);
     try {
       Dataset<Row> in = Inputs.images(spark, inputs, seed);
       XcamSpark.Outcome o = XcamSpark.explainTo(spark, in, spec, out, overlays, Map.of("inputs", inputs));
