@@ -10,6 +10,7 @@ import org.xcam.api.InvalidInputException;
 import org.xcam.api.compile.CompileRequest;
 import org.xcam.api.compile.CompileResult;
 import org.xcam.api.spi.CompilerProvider;
+import org.xcam.cli.options.KeyValues;
 import org.xcam.runtime.Xcam;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,7 +65,7 @@ public final class CompileCommand implements Callable<Integer> {
     if (methods.stream().map(String::trim).distinct().count() != methods.size()) {
       throw new InvalidInputException("--method names a method twice; name each once");
     }
-    Map<String, String> opts = new LinkedHashMap<>(ListCommand.parseKv(options, "--option"));
+    Map<String, String> opts = new LinkedHashMap<>(KeyValues.pairs(options, "--option"));
     CompileResult r = c.compile(CompileRequest.builder(model, out).methods(methods.stream().map(String::trim).toList()).layer(layer)
         .target(target).size(CompileRequest.MapSize.parse(size)).options(opts).build());
     System.out.printf("wrote %s (compiler %s, opset %d, target %s)%n", r.file(), c.name(), r.opset(), r.metadata().get("xcam.target.rule"));

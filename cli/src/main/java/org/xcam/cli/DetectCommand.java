@@ -23,6 +23,7 @@ import org.xcam.api.Options;
 import org.xcam.api.Tensor;
 import org.xcam.api.bundle.Json;
 import org.xcam.api.spi.DetectorProvider;
+import org.xcam.cli.options.KeyValues;
 import org.xcam.runtime.Images;
 import org.xcam.runtime.LoadedImage;
 import org.xcam.runtime.Overlay;
@@ -84,10 +85,10 @@ public final class DetectCommand implements Callable<Integer> {
     Xcam xcam = Xcam.create();
     String name = detector != null ? detector : method != null ? "cam-boxes" : "adpd";
     DetectorProvider provider = xcam.detectorProvider(name);   // unknown names fail before the model loads
-    Map<String, String> given = ListCommand.parseKv(options, "--option");
+    Map<String, String> given = KeyValues.pairs(options, "--option");
     Map<String, String> used = Options.of("detector " + name, provider.options(), given).asMap();
     Detector d = xcam.detector(name, given);
-    Explainer explainer = method == null ? null : xcam.explainer(method, ListCommand.parseKv(methodOptions, "--method-option"));
+    Explainer explainer = method == null ? null : xcam.explainer(method, KeyValues.pairs(methodOptions, "--method-option"));
     try (OutputDir dir = OutputDir.open(out, "--out"); Model m = model.load(xcam)) {
       List<LoadedImage> loaded = new ArrayList<>();
       for (Path p : images) loaded.addAll(Images.load(p, m.info().input(), ExplainCommand.readerOptions(window)));

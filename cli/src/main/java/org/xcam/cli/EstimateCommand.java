@@ -20,6 +20,7 @@ import org.xcam.api.Options;
 import org.xcam.api.Tensor;
 import org.xcam.api.spi.ExplainerProvider;
 import org.xcam.api.spi.Preparation;
+import org.xcam.cli.options.KeyValues;
 import org.xcam.runtime.Images;
 import org.xcam.runtime.LoadedImage;
 import org.xcam.runtime.Xcam;
@@ -81,7 +82,7 @@ public final class EstimateCommand implements Callable<Integer> {
     if (batchSize < 1) throw new InvalidInputException("--batch-size must be at least 1");
     Xcam xcam = Xcam.create();
     Preparation prep = preparation(xcam);
-    Map<String, String> given = ListCommand.parseKv(options, "--option");
+    Map<String, String> given = KeyValues.pairs(options, "--option");
     if (mode != null) given.put("mode", mode);
     Options o = Options.of("preparation " + prep.name(), prep.options(), given);   // bad options fail before the model loads
     try (Model model = modelOptions.load(xcam)) {

@@ -7,10 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.xcam.api.InvalidInputException;
-import org.xcam.api.MetricContext;
 import org.xcam.api.Model;
-import org.xcam.api.spi.ExplainerProvider;
-import org.xcam.api.spi.MetricProvider;
+import org.xcam.cli.options.EvaluateOptions;
+import org.xcam.cli.options.KeyValues;
 import org.xcam.runtime.Xcam;
 import org.xcam.runtime.eval.Dataset;
 import org.xcam.runtime.eval.Datasets;
@@ -36,12 +35,7 @@ import picocli.CommandLine.Option;
 public final class EvaluateCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
 
-  @Option(names = "--dataset", required = true, description = "Dataset spec (see above), e.g. phantom:500.")
-  String dataset;
-
-  @Option(names = "--methods", required = true, split = ",",
-      description = "Method names, comma-separated, or 'all' for every installed method the model supports.")
-  List<String> methods;
+  @Mixin EvaluateOptions evaluate;
 
   @Option(names = "--task", defaultValue = "classification",
       description = "classification (methods x metrics, the default) or detection (see above).")
@@ -63,28 +57,6 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Output directory (created if missing; reused to resume).")
   Path out;
 
-  @Option(names = "--target", defaultValue = "predicted",
-      description = "predicted (explain the model's top-1) or truth (explain the ground-truth label). Default: ${DEFAULT-VALUE}.")
-  String target;
-
-  @Option(names = "--limit", defaultValue = "0", description = "Use at most N images (0 = all). Default: ${DEFAULT-VALUE}.")
-  int limit;
-
-  @Option(names = "--seed", defaultValue = "0", description = "Seed for methods, metrics, phantoms and the bootstrap. Default: ${DEFAULT-VALUE}.")
-  long seed;
-
-  @Option(names = "--batch", defaultValue = "8", description = "Images per explain call. Default: ${DEFAULT-VALUE}.")
-  int batch;
-
-  @Option(names = "--overlays", defaultValue = "12", description = "Draw overlays for the first N images. Default: ${DEFAULT-VALUE}.")
-  int overlays;
-
-  @Option(names = "--method-option", description = "method.option=value (repeatable), e.g. --method-option scorecam.batch-size=16.")
-  List<String> methodOptions = new ArrayList<>();
-
-  @Option(names = "--metric-option", description = "metric.option=value (repeatable), e.g. --metric-option insertion.steps=50.")
-  List<String> metricOptions = new ArrayList<>();
-
   @Option(names = "--no-progress", description = "No progress bar on stderr.")
   boolean noProgress;
 
@@ -99,16 +71,14 @@ public final class EvaluateCommand implements Callable<Integer> {
       throw new InvalidInputException("unknown --task '" + task + "'; use classification or detection");
     }
     if (metrics == null || metrics.isEmpty()) throw new InvalidInputException("missing --metrics m1,m2 (or all; see: xcam list)");
-    Dataset data = Datasets.parse(dataset, seed, ExplainCommand.readerOptions(window)); // a bad spec fails before the model loads
-    List<String> metricNames = expandMetrics(xcam);
+    Dataset data = Datasets.parse(evaluate.dataset, evaluate.seed, ExplainCommand.readerOptions(window)); // a bad spec fails before the model loads
+    List<String> metricNames = EvaluateOptions.metricNames(xcam, metrics);
     for (String k : metricNames) xcam.metricProvider(k);
-    if (!methods.contains("all")) for (String m : methods) xcam.explainerProvider(m);
+    if (!evaluate.methods.contains("all")) for (String m : evaluate.methods) xcam.explainerProvider(m);
     try (OutputDir lock = OutputDir.lockOnly(out, "--out"); Model m = model.load(xcam)) {
-      List<String> methodNames = methods.contains("all") ? supported(xcam, m) : methods;
-      Evaluation.Outcome o = Evaluation.builder(xcam, m, data, out)
-          .methods(methodNames).metrics(metricNames)
-          .methodOptions(scoped(methodOptions, "--method-option")).metricOptions(scoped(metricOptions, "--metric-option"))
-          .target(target).limit(limit).seed(seed).batch(batch).overlays(overlays)
+      List<String> methodNames = evaluate.methodNames(xcam, () -> m);
+      Evaluation.Outcome o = evaluate.applyTo(Evaluation.builder(xcam, m, data, out).methods(methodNames).metrics(metricNames))
+          .limit(evaluate.limit).seed(evaluate.seed).batch(evaluate.batch).overlays(evaluate.overlays)
           .progress(noProgress || !Terminal.stderrIsTerminal() ? null : System.err)
           .build().run();
       System.out.printf("%d images (%d computed, %d already in results.csv, %d skipped), %d new rows -> %s%n",
@@ -119,6 +89,8 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   /** {@code --task detection}: the installed detectors scored on phantoms ({@link DetectionEvaluation}). */
   private int detection(Xcam xcam) throws java.io.IOException {
+    String dataset = evaluate.dataset;
+    List<String> methods = evaluate.methods;
     String[] p = dataset.split(":");
     if (!p[0].equals("phantom") || p.length < 2) {
       throw new InvalidInputException("--task detection needs --dataset phantom:N[:seed] (phantoms carry zone and lesion boxes); got " + dataset);
@@ -127,15 +99,15 @@ public final class EvaluateCommand implements Callable<Integer> {
     long dseed;
     try {
       count = Integer.parseInt(p[1]);
-      dseed = p.length > 2 ? Long.parseLong(p[2]) : seed;
+      dseed = p.length > 2 ? Long.parseLong(p[2]) : evaluate.seed;
     } catch (NumberFormatException e) {
       throw new InvalidInputException("bad dataset spec '" + dataset + "'; use phantom:N[:seed]");
     }
-    if (limit > 0) count = Math.min(count, limit);
+    if (evaluate.limit > 0) count = Math.min(count, evaluate.limit);
     var s = DetectionEvaluation.Settings.defaults().withCount(count).withSeed(dseed)
         .withCamMethods(methods.contains("all") || methods.contains("none") ? (methods.contains("none") ? List.of()
             : DetectionEvaluation.Settings.defaults().camMethods()) : methods)
-        .withDetectorOptions(scoped(detectorOptions, "--detector-option"));
+        .withDetectorOptions(KeyValues.scoped(detectorOptions, "--detector-option"));
     if (detectors != null) s = s.withDetectors(detectors);
     if (classifier != null) s = s.withClassifier(classifier);
     if (model.model != null) s = s.withModels(Map.of(model.model.getFileName().toString(), model.model));
@@ -165,35 +137,5 @@ public final class EvaluateCommand implements Callable<Integer> {
     java.nio.file.Files.writeString(out.resolve("detection.json"), org.xcam.api.bundle.Json.write(json));
     System.out.println(md);
     return 0;
-  }
-
-  private List<String> expandMetrics(Xcam xcam) {
-    if (!metrics.contains("all")) return metrics;
-    List<String> out = new ArrayList<>();
-    for (MetricProvider p : xcam.metrics().values()) {
-      if (p.needs().contains(MetricContext.Need.SALIENCY) || p.needs().contains(MetricContext.Need.SEVERITY)) continue;
-      out.add(p.name());
-    }
-    return out;
-  }
-
-  private static List<String> supported(Xcam xcam, Model m) {
-    List<String> out = new ArrayList<>();
-    for (ExplainerProvider p : xcam.explainers().values()) {
-      if (m.capabilities().containsAll(p.requires())) out.add(p.name());
-    }
-    if (out.isEmpty()) throw new InvalidInputException("no installed method runs on model '" + m.info().name() + "'");
-    return out;
-  }
-
-  /** {@code name.option=value} pairs grouped by name. */
-  static Map<String, Map<String, String>> scoped(List<String> kvs, String what) {
-    Map<String, Map<String, String>> m = new LinkedHashMap<>();
-    for (Map.Entry<String, String> e : ListCommand.parseKv(kvs, what).entrySet()) {
-      int dot = e.getKey().indexOf('.');
-      if (dot <= 0) throw new InvalidInputException(what + " '" + e.getKey() + "' must look like name.option=value");
-      m.computeIfAbsent(e.getKey().substring(0, dot), k -> new LinkedHashMap<>()).put(e.getKey().substring(dot + 1), e.getValue());
-    }
-    return m;
   }
 }

@@ -3,7 +3,6 @@ package org.xcam.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.xcam.api.InvalidInputException;
 import org.xcam.api.Model;
 import org.xcam.api.Target;
+import org.xcam.cli.options.ExplainOptions;
 import org.xcam.runtime.Images;
 import org.xcam.runtime.LoadedImage;
 import org.xcam.runtime.Xcam;
@@ -28,25 +28,15 @@ import picocli.CommandLine.Parameters;
 public final class ExplainCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
 
-  @Option(names = "--method", required = true, split = ",", description = "Method name(s), comma-separated (see: xcam list).")
-  List<String> methods;
-
-  @Option(names = "--layer", description = "Layer to explain at (repeat for several: maps are averaged). Default: the model's default layer.")
-  List<String> layers = new ArrayList<>();
+  @Mixin ExplainOptions explain;
 
   @Option(names = "--target", defaultValue = "predicted",
       description = "N (class index), predicted, all[:P] (labels above probability P, default 0.5), none, regression[:i]; "
           + "one value for all images or a comma-separated list with one per image. Default: ${DEFAULT-VALUE}.")
   String target;
 
-  @Option(names = "--option", description = "Method option name=value (repeatable), e.g. --option batch-size=16.")
-  List<String> options = new ArrayList<>();
-
   @Option(names = "--seed", defaultValue = "0", description = "Seed for noise and masks. Default: ${DEFAULT-VALUE}.")
   long seed;
-
-  @Option(names = "--batch", defaultValue = "16", description = "Images per batch. Default: ${DEFAULT-VALUE}.")
-  int batch;
 
   @Option(names = "--regions", description = "CSV of anatomical regions (name,x0,y0,x1,y1 in model-input pixels): each map's energy share per region goes to the manifest.")
   Path regions;
@@ -70,15 +60,15 @@ public final class ExplainCommand implements Callable<Integer> {
 
   @Override public Integer call() throws java.io.IOException {
     if (budget < 0) throw new InvalidInputException("--budget must be >= 0 (0 = no limit), got " + budget);
-    if (batch < 1) throw new InvalidInputException("--batch must be >= 1, got " + batch);
-    List<String> unique = new ArrayList<>(new LinkedHashSet<>(methods));   // --method gradcam,gradcam computes once
+    if (explain.batch < 1) throw new InvalidInputException("--batch must be >= 1, got " + explain.batch);
+    List<String> unique = new ArrayList<>(new LinkedHashSet<>(explain.methods));   // --method gradcam,gradcam computes once
     if (unique.isEmpty() || unique.stream().anyMatch(String::isBlank)) {
       throw new InvalidInputException("--method needs method names separated by commas, e.g. --method gradcam,scorecam (see: xcam list)");
     }
     try (OutputDir dir = OutputDir.open(out, "--out")) {
       Xcam xcam = Xcam.create();
       for (String m : unique) xcam.explainerProvider(m); // unknown methods fail before the model loads
-      Map<String, String> opts = ListCommand.parseKv(options, "--option");
+      Map<String, String> opts = explain.optionPairs();
       var regionBoxes = regions == null ? null : org.xcam.api.RegionAttribution.readCsv(regions);
       try (Model m = model.load(xcam)) {
         List<LoadedImage> loaded = new ArrayList<>();
@@ -94,15 +84,10 @@ public final class ExplainCommand implements Callable<Integer> {
         List<Target> targets = parseTargets(target, images.size(), loaded.size(), perFile);
         for (Target t : targets) checkTarget(t, m);
         List<ExplainJob.MethodRun> runs = new ArrayList<>();
-        for (String name : unique) {
-          Map<String, String> own = new LinkedHashMap<>();
-          var known = xcam.explainerProvider(name).options().stream().map(org.xcam.api.OptionSpec::name).toList();
-          for (var e : opts.entrySet()) if (known.contains(e.getKey()) || unique.size() == 1) own.put(e.getKey(), e.getValue());
-          runs.add(new ExplainJob.MethodRun(name, own));
-        }
+        ExplainOptions.perMethod(xcam, unique, opts).forEach((name, own) -> runs.add(new ExplainJob.MethodRun(name, own)));
         List<ExplainJob.Written> w;
         try (ProgressBar bar = new ProgressBar(System.err, "explain")) {
-          w = new ExplainJob(xcam, m, layers, seed, batch).budget(budget)
+          w = new ExplainJob(xcam, m, explain.layers, seed, explain.batch).budget(budget)
               .run(loaded, inputs, targets, runs, dir, Map.of(), regionBoxes == null ? Map.of() : Map.of("*", regionBoxes), bar,
                   Map.of("images", images.stream().map(Path::toString).toList()), null, List.of());
         }

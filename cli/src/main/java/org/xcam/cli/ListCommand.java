@@ -1,6 +1,5 @@
 package org.xcam.cli;
 
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.xcam.api.Task;
 import org.xcam.api.spi.BenchmarkProvider;
@@ -78,16 +77,5 @@ public final class ListCommand implements Callable<Integer> {
 
   private static String fmt(double v) {
     return Double.isInfinite(v) ? (v > 0 ? "inf" : "-inf") : (v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v));
-  }
-
-  static Map<String, String> parseKv(java.util.List<String> kvs, String what) {
-    Map<String, String> m = new java.util.LinkedHashMap<>();
-    if (kvs == null) return m;
-    for (String kv : kvs) {
-      int i = kv.indexOf('=');
-      if (i <= 0) throw new org.xcam.api.InvalidInputException(what + " '" + kv + "' must look like name=value");
-      m.put(kv.substring(0, i).trim(), kv.substring(i + 1).trim());
-    }
-    return m;
   }
 }

@@ -42,11 +42,8 @@ final class EvaluateTask implements MapPartitionsFunction<Row, Row> {
 
   /** Builds the evaluation the driver also builds (there, to fail on bad settings before any work). */
   static Evaluation evaluation(EvaluateSpec spec, ModelCache.Loaded loaded, boolean overlays) {
-    return Evaluation.builder(loaded.xcam(), loaded.model(), null, null)
-        .methods(spec.methods()).methodOptions(spec.methodOptions())
-        .metrics(spec.metrics()).metricOptions(spec.metricOptions())
-        .target(spec.target()).seed(spec.seed()).batch(spec.batch()).overlays(overlays ? spec.overlays() : 0)
-        .bootstrapResamples(spec.resamples()).build();
+    return Evaluation.builder(loaded.xcam(), loaded.model(), null, null).values(spec.evaluation())
+        .overlays(overlays ? spec.overlays() : 0).build();
   }
 
   @Override public Iterator<Row> call(Iterator<Row> input) {

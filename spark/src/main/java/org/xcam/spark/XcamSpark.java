@@ -32,6 +32,7 @@ import org.xcam.api.bundle.Json;
 import org.xcam.api.spi.ExplainerProvider;
 import org.xcam.api.spi.MetricProvider;
 import org.xcam.runtime.Xcam;
+import org.xcam.runtime.eval.EvaluationSettings;
 import org.xcam.runtime.eval.Summary;
 
 /**
@@ -189,7 +190,7 @@ public final class XcamSpark {
                                    int limit) {
     Instant t0 = Instant.now();
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    if (limit < 0) throw new InvalidInputException("--limit must be >= 0, got " + limit);
+    EvaluationSettings.checkLimit(limit);
     Dataset<Row> in = limit(normalise(spark, images), limit);
     ModelCache.Loaded loaded = checkEvaluate(spark, spec, in);
     out = Output.prepare(conf, out);

@@ -232,8 +232,7 @@ public final class Evaluation {
    * the dataset cannot give fails before any work; {@link Step#process} then explains and scores one batch.
    */
   public Step step() {
-    if (methods.isEmpty()) throw new InvalidInputException("no methods given; pass --methods a,b (xcam list shows them)");
-    if (metrics.isEmpty()) throw new InvalidInputException("no metrics given; pass --metrics m1,m2 (xcam list shows them)");
+    EvaluationSettings.checkMethodsAndMetrics(methods, metrics);
     Map<String, ExplainerProvider> mp = new LinkedHashMap<>();
     for (String m : methods) mp.put(m, xcam.explainerProvider(m));
     Map<String, MetricProvider> kp = new LinkedHashMap<>();
@@ -573,21 +572,13 @@ public final class Evaluation {
 
   // ------------------------------------------------------------------ builder
 
-  public static final class Builder {
+  /** The settings are checked as they are set ({@link EvaluationSettings}, shared with xcam-spark's EvaluateSpec). */
+  public static final class Builder extends EvaluationSettings<Builder> {
     private final Xcam xcam;
     private final Model model;
     private final Dataset dataset;
     private final Path out;
-    private List<String> methods = List.of();
-    private Map<String, Map<String, String>> methodOptions = Map.of();
-    private List<String> metrics = List.of();
-    private Map<String, Map<String, String>> metricOptions = Map.of();
-    private String target = "predicted";
     private int limit;
-    private long seed;
-    private int batch = 8;
-    private int overlays = 12;
-    private int resamples = 1000;
     private PrintStream progress;
 
     private Builder(Xcam xcam, Model model, Dataset dataset, Path out) {
@@ -597,42 +588,12 @@ public final class Evaluation {
       this.out = out;
     }
 
-    public Builder methods(List<String> m) { this.methods = List.copyOf(m); return this; }
-    /** Options per method name. */
-    public Builder methodOptions(Map<String, Map<String, String>> o) { this.methodOptions = Map.copyOf(o); return this; }
-    public Builder metrics(List<String> m) { this.metrics = List.copyOf(m); return this; }
-    /** Options per metric name. */
-    public Builder metricOptions(Map<String, Map<String, String>> o) { this.metricOptions = Map.copyOf(o); return this; }
-
-    /** {@code predicted} (explain the model's top-1) or {@code truth} (explain the ground-truth label). */
-    public Builder target(String t) {
-      String v = t.trim().toLowerCase(Locale.ROOT);
-      if (!v.equals("predicted") && !v.equals("truth")) {
-        throw new InvalidInputException("--target for evaluate is '" + t + "'; use predicted or truth");
-      }
-      this.target = v;
-      return this;
-    }
-
     /** At most this many dataset entries (0 = all). */
     public Builder limit(int n) {
-      if (n < 0) throw new InvalidInputException("--limit must be >= 0, got " + n);
-      this.limit = n;
+      this.limit = checkLimit(n);
       return this;
     }
 
-    public Builder seed(long s) { this.seed = s; return this; }
-
-    /** Images per explain call. */
-    public Builder batch(int b) {
-      if (b < 1) throw new InvalidInputException("--batch must be >= 1, got " + b);
-      this.batch = b;
-      return this;
-    }
-
-    /** Overlays are drawn for the first n images. */
-    public Builder overlays(int n) { this.overlays = Math.max(0, n); return this; }
-    public Builder bootstrapResamples(int n) { this.resamples = Math.max(1, n); return this; }
     /** Where the progress bar and skip reports go (stderr in the CLI); null for none. */
     public Builder progress(PrintStream p) { this.progress = p; return this; }
 

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import org.xcam.cli.options.KeyValues;
 import org.xcam.api.ExplainRequest;
 import org.xcam.api.Explainer;
 import org.xcam.api.Model;
@@ -67,7 +68,7 @@ public final class SparkBench implements Callable<Integer> {
 
   @Override public Integer call() throws IOException {
     String m = model != null ? model : Fixtures.phantomBundle().toString();
-    Map<String, Map<String, String>> opts = SparkCli.scoped(options, "--option");
+    Map<String, Map<String, String>> opts = KeyValues.scoped(options, "--option");
     Path tmp = Files.createTempDirectory("xcam-bench-spark-");
     List<String[]> table = new ArrayList<>();
     System.out.printf("xcam bench spark: phantom:%d, batch %d, model %s, %d CPU cores%n", images, batch, m,

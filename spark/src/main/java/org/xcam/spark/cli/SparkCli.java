@@ -1,10 +1,6 @@
 package org.xcam.spark.cli;
 
 import java.io.PrintWriter;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import org.xcam.api.InvalidInputException;
 import org.xcam.api.XcamException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -55,29 +51,6 @@ public final class SparkCli implements Runnable {
     ex.printStackTrace(err);
     err.flush();
     return 1;
-  }
-
-  /** {@code name=value} pairs. */
-  static Map<String, String> kv(List<String> kvs, String what) {
-    Map<String, String> m = new LinkedHashMap<>();
-    if (kvs == null) return m;
-    for (String s : kvs) {
-      int i = s.indexOf('=');
-      if (i <= 0) throw new InvalidInputException(what + " '" + s + "' must look like name=value");
-      m.put(s.substring(0, i).trim(), s.substring(i + 1).trim());
-    }
-    return m;
-  }
-
-  /** {@code name.option=value} pairs grouped by name. */
-  static Map<String, Map<String, String>> scoped(List<String> kvs, String what) {
-    Map<String, Map<String, String>> m = new LinkedHashMap<>();
-    for (Map.Entry<String, String> e : kv(kvs, what).entrySet()) {
-      int dot = e.getKey().indexOf('.');
-      if (dot <= 0) throw new InvalidInputException(what + " '" + e.getKey() + "' must look like name.option=value");
-      m.computeIfAbsent(e.getKey().substring(0, dot), k -> new LinkedHashMap<>()).put(e.getKey().substring(dot + 1), e.getValue());
-    }
-    return m;
   }
 
   /** Version from the jar manifest. */

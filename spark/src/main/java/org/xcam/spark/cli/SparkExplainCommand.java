@@ -1,21 +1,18 @@
 package org.xcam.spark.cli;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.xcam.api.OptionSpec;
 import org.xcam.api.RegionAttribution;
+import org.xcam.cli.options.ExplainOptions;
 import org.xcam.runtime.Xcam;
 import org.xcam.spark.ExplainSpec;
 import org.xcam.spark.Inputs;
 import org.xcam.spark.ModelCache;
-import org.xcam.spark.ModelRef;
 import org.xcam.spark.XcamSpark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,31 +34,15 @@ public final class SparkExplainCommand implements Callable<Integer> {
           + "mount), or shipped with spark-submit --archives / --files.")
   String model;
 
-  @Option(names = "--engine", description = "Engine to use (djl, onnx); default: the best that can load the model.")
-  String engine;
-
-  @Option(names = "--device", defaultValue = "auto", description = "Engine device: auto (default), cpu or cuda (ONNX engine).")
-  String device;
-
-  @Option(names = "--method", required = true, split = ",", description = "Method name(s), comma-separated (see: xcam list).")
-  List<String> methods;
-
-  @Option(names = "--layer", description = "Layer to explain at (repeat for several: maps are averaged). Default: the model's default layer.")
-  List<String> layers = new ArrayList<>();
+  @Mixin ExplainOptions explain;
 
   @Option(names = "--target", defaultValue = "predicted",
       description = "N (class index), predicted, all[:P], none, regression[:i]; one value for all images or a comma-separated "
           + "list with one per image (in input order). Default: ${DEFAULT-VALUE}.")
   String target;
 
-  @Option(names = "--option", description = "Method option name=value (repeatable), e.g. --option batch-size=16.")
-  List<String> options = new ArrayList<>();
-
   @Option(names = "--seed", defaultValue = "0", description = "Seed for noise, masks and phantoms. Default: ${DEFAULT-VALUE}.")
   long seed;
-
-  @Option(names = "--batch", defaultValue = "16", description = "Images per batch. Default: ${DEFAULT-VALUE}.")
-  int batch;
 
   @Option(names = "--regions", description = "CSV of anatomical regions (name,x0,y0,x1,y1 in model-input pixels): each map's share per region goes to the regions column.")
   Path regions;
@@ -71,12 +52,6 @@ public final class SparkExplainCommand implements Callable<Integer> {
 
   @Option(names = "--no-maps", description = "Leave out the normalised map (map_npy); the raw map is always kept.")
   boolean noMaps;
-
-  @Option(names = "--window", description = "DICOM only: the VOI window, C,W (centre,width), minmax or full, as in xcam explain.")
-  String window;
-
-  @Option(names = "--no-progress", description = "No Spark progress bar on stderr.")
-  boolean noProgress;
 
   @Option(names = "--out", required = true, description = "Output directory, on any Hadoop filesystem (created if missing; reused to resume).")
   String out;
@@ -88,20 +63,16 @@ public final class SparkExplainCommand implements Callable<Integer> {
 
   @Override public Integer call() {
     Xcam xcam = ModelCache.xcam();
+    List<String> methods = explain.methods;
     for (String m : methods) xcam.explainerProvider(m); // unknown methods fail before Spark starts
-    Map<String, String> opts = SparkCli.kv(options, "--option");
-    ExplainSpec.Builder b = ExplainSpec.builder(new ModelRef(model, engine, device)).methods(methods).layers(layers)
-        .target(target).seed(seed).batch(batch).partitions(sparkOptions.partitions).maps(!noMaps)
-        .readerOptions(window == null ? java.util.Map.of() : java.util.Map.of("window", window));
-    for (String name : methods) {
-      Map<String, String> own = new LinkedHashMap<>();
-      List<String> known = xcam.explainerProvider(name).options().stream().map(OptionSpec::name).toList();
-      for (var e : opts.entrySet()) if (known.contains(e.getKey()) || methods.size() == 1) own.put(e.getKey(), e.getValue());
-      b.options(name, own);
-    }
+    Map<String, String> opts = explain.optionPairs();
+    ExplainSpec.Builder b = ExplainSpec.builder(sparkOptions.model(model)).methods(methods).layers(explain.layers)
+        .target(target).seed(seed).batch(explain.batch).partitions(sparkOptions.partitions).maps(!noMaps)
+        .readerOptions(sparkOptions.readerOptions());
+    ExplainOptions.perMethod(xcam, methods, opts).forEach(b::options);
     if (regions != null) b.regions(RegionAttribution.readCsv(regions));
     ExplainSpec spec = b.build();
-    SparkSession spark = sparkOptions.session("xcam spark explain", !noProgress);
+    SparkSession spark = sparkOptions.session("xcam spark explain", !sparkOptions.noProgress);
     try {
       Dataset<Row> in = Inputs.images(spark, inputs, seed);
       XcamSpark.Outcome o = XcamSpark.explainTo(spark, in, spec, out, overlays, Map.of("inputs", inputs));
