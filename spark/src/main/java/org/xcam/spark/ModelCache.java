@@ -69,7 +69,7 @@ public final class ModelCache {
   private static Loaded load(ModelRef ref, Configuration conf) {
     Path local = localise(ref.model(), conf);
     Map<String, String> options = "auto".equals(ref.device()) ? Map.of() : Map.of("device", ref.device());
-    Model m = xcam().load(local, ref.engine(), options);
+    Model m = new OneCallPerTask(xcam().load(local, ref.engine(), options));
     LOADS.incrementAndGet();
     return new Loaded(xcam(), m, local);
   }

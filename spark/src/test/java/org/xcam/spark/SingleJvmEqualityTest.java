@@ -51,6 +51,14 @@ class SingleJvmEqualityTest {
 
   @AfterAll static void stop() { spark.stop(); }
 
+  @Test @DisplayName("tasks see a model with concurrency 1: Spark runs one task per core, so parallel=auto methods do not multiply it")
+  void oneCallPerTask() {
+    org.xcam.api.Model m = ModelCache.get(ModelRef.of(bundle), spark.sparkContext().hadoopConfiguration()).model();
+    assertThat(m.concurrency()).isEqualTo(1);
+    assertThat(m.info()).isEqualTo(info);
+    assertThat(m.capabilities()).contains(org.xcam.api.Capability.VJP, org.xcam.api.Capability.LAYER_CUT);
+  }
+
   @Test @DisplayName("explain: every raw map of phantom:64 x {gradcam, rise, iba} equals xcam explain's within 1e-6, "
       + "with the same class, score and normalised map; the model is loaded once for all tasks")
   void explain() throws IOException {
