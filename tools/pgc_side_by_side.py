@@ -73,6 +73,10 @@ def main():
     ap.add_argument("--methods", default="scorecam,ablationcam")
     ap.add_argument("--threads", type=int, default=1, help="torch threads for pytorch-grad-cam")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--images", type=int, default=1,
+                    help="copies of the input per xcam run (default 1): xcam's time per image is then the mean over them, so its"
+                         " one-time costs (JVM warm-up, the layer's engine session made on first use) are shared as in a real"
+                         " run over many images; pytorch-grad-cam's model and CAM object stay warm across rounds anyway")
     ap.add_argument("--xcam", action="append", help="extra xcam explain arguments, e.g. \"--engine onnx --engine-option threads=1\";"
                     " repeat to time several configurations against the same pytorch-grad-cam run (default: none, xcam's defaults)")
     a = ap.parse_args()
@@ -89,10 +93,14 @@ def main():
     model, (c, h, w) = build("resnet18")
     x = torch.randn(1, c, h, w, generator=torch.Generator().manual_seed(7))
     np.save(os.path.join(work, "x.npy"), x.numpy())
+    inputs = []
+    for i in range(a.images):
+        inputs.append(os.path.join(work, "x.npy" if i == 0 else "x%d.npy" % i))
+        np.save(inputs[-1], x.numpy())
     with torch.no_grad():
         target = int(model(x).argmax())
     configs = a.xcam or [""]
-    print("resnet18 layer4, target %d, torch %s, %d torch thread(s)" % (target, torch.__version__, a.threads))
+    print("resnet18 layer4, target %d, torch %s, %d torch thread(s); %d image(s) per xcam run" % (target, torch.__version__, a.threads, a.images))
     for method in a.methods.split(","):
         cam = (ScoreCAM if method == "scorecam" else AblationCAM)(model=model, target_layers=[model.layer4])
         if method == "scorecam":
@@ -106,7 +114,7 @@ def main():
             for i, cfg in enumerate(configs):
                 out = os.path.join(work, "out-%s-%d-%d" % (method, r, i))
                 cmd = ["java", "-Xmx6g", "-cp", a.jar, "org.xcam.cli.XcamCli", "explain", "--model", a.bundle, "--method", method,
-                       "--layer", "layer4", "--target", str(target), "--out", out] + cfg.split() + [os.path.join(work, "x.npy")]
+                       "--layer", "layer4", "--target", str(target), "--out", out] + cfg.split() + inputs
                 subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 res = json.load(open(os.path.join(out, "manifest.json")))["results"][0]
                 tx = res["millisPerImage"] / 1000.0
